@@ -1,0 +1,444 @@
+/**
+ * The reference host chat app: login, rooms, membership and live messages, with the
+ * chat-files SDK mounted on its express app and socket.io server.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Server as SocketIOServer, type Socket } from 'socket.io';
+import {
+  createChatFilesServer,
+  type ChatFilesServer,
+  type HostAdapter,
+} from '../../server/index.js';
+import type { Logger } from '../../server/options.js';
+import { consoleLogger } from '../../server/options.js';
+import { DEFAULT_API_BASE } from '../../src/core/protocol.js';
+import { isValidUsername, SESSION_COOKIE, tokenFromHeaders, USERNAME_RULE } from './auth.js';
+import { ChatStore, GENERAL_ROOM_ID, type Room, type StoredMessage } from './chat-store.js';
+import type { AppConfig } from './config-file.js';
+import { loadAppConfig } from './config-file.js';
+
+/** Options of {@link createChatApp}. */
+export interface ChatAppOptions {
+  /** Directory for the app's and the SDK's data. @default './data' */
+  dataDir?: string;
+  /** Loaded configuration. @default every default */
+  config?: AppConfig;
+  /** This instance's public origin. @default 'http://localhost:3000' */
+  publicOrigin?: string;
+  /** Diagnostics sink. @default console */
+  logger?: Logger;
+  /**
+   * Other origins whose pages may call this app with a bearer token (CORS), or `true`
+   * for any origin. Cookies are never sent cross-origin. @default [] (same origin only)
+   */
+  corsOrigins?: string[] | true;
+}
+
+/** A running (or ready to run) reference app. */
+export interface ChatApp {
+  app: express.Express;
+  httpServer: HttpServer;
+  io: SocketIOServer;
+  store: ChatStore;
+  files: ChatFilesServer;
+  /** Listens on `port` (0 for any) and resolves to the bound port. */
+  listen(port: number, hostname?: string): Promise<number>;
+  /** Closes sockets, the HTTP server, the SDK and the database. */
+  close(): Promise<void>;
+}
+
+/** The folder that holds this package's package.json. */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('chat-app: cannot find the package root');
+    dir = parent;
+  }
+  return dir;
+}
+
+/** An error answered to the client as `{ error, code }`. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Authed = Request & { username: string };
+
+const asyncRoute =
+  (handler: (req: Authed, res: Response) => unknown) =>
+  (req: Request, res: Response, next: NextFunction) => {
+    Promise.resolve()
+      .then(() => handler(req as Authed, res))
+      .catch(next);
+  };
+
+/** Builds the app without listening. */
+export function createChatApp(options: ChatAppOptions = {}): ChatApp {
+  const dataDir = path.resolve(options.dataDir ?? './data');
+  mkdirSync(dataDir, { recursive: true });
+  const logger = options.logger ?? consoleLogger;
+  const config = options.config ?? loadAppConfig(undefined, (m) => logger.warn(m));
+  const publicOrigin = options.publicOrigin ?? 'http://localhost:3000';
+  const store = new ChatStore(path.join(dataDir, 'chat.db'));
+  const root = packageRoot();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const httpServer = createServer(app);
+  const corsOrigins = options.corsOrigins ?? [];
+  const allowOrigin = (origin: string | undefined): boolean =>
+    origin !== undefined && (corsOrigins === true || corsOrigins.includes(origin));
+  const io = new SocketIOServer(httpServer, {
+    maxHttpBufferSize: 2 * 1024 * 1024,
+    cors: { origin: (origin, cb) => cb(null, allowOrigin(origin)) },
+  });
+
+  const userFromHeaders = (headers: Parameters<typeof tokenFromHeaders>[0]): string | null => {
+    const token = tokenFromHeaders(headers);
+    return token ? store.sessionUser(token) : null;
+  };
+
+  const groupsOf = (username: string): string[] => config.chatApp.users[username]?.groups ?? [];
+
+  const toRoomView = (room: Room) => ({
+    id: room.id,
+    name: room.name,
+    type: room.type,
+    federated_with: room.federated_with,
+  });
+
+  const deliver = (message: StoredMessage) => {
+    io.to(message.room_id).emit('chat:message_received', message);
+  };
+
+  const host: HostAdapter = {
+    authenticate(source) {
+      const headers = 'headers' in source ? source.headers : {};
+      const auth = 'auth' in source ? (source.auth as { token?: unknown }) : undefined;
+      const token = typeof auth?.token === 'string' ? auth.token : tokenFromHeaders(headers);
+      const username = token ? store.sessionUser(token) : null;
+      return username ? { username, groups: groupsOf(username) } : null;
+    },
+    isMember: (username, roomId) => store.isMember(roomId, username),
+    getRoom(roomId) {
+      const room = store.getRoom(roomId);
+      if (!room || room.deleted) return null;
+      return { name: room.name, type: room.type, federated_with: room.federated_with };
+    },
+    postMessage(roomId, sender, content) {
+      const message = store.addMessage(roomId, sender, content);
+      deliver(message);
+      return message;
+    },
+  };
+
+  const files = createChatFilesServer({
+    host,
+    config: config.chatFiles,
+    dataDir,
+    basePath: DEFAULT_API_BASE,
+    publicOrigin,
+    logger,
+  });
+
+  /** Puts every live socket of `username` into the socket.io room of `roomId`. */
+  const joinSockets = async (username: string, roomId: string) => {
+    const sockets = await io.in(`user:${username}`).fetchSockets();
+    for (const socket of sockets) socket.join(roomId);
+  };
+
+  app.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (allowOrigin(origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin!);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader(
+        'Access-Control-Expose-Headers',
+        'Content-Range, Content-Length, ETag, Accept-Ranges',
+      );
+      if (req.method === 'OPTIONS') {
+        res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, DELETE');
+        res.setHeader(
+          'Access-Control-Allow-Headers',
+          'Authorization, Content-Type, Range, If-Range',
+        );
+        res.setHeader('Access-Control-Max-Age', '600');
+        res.status(204).end();
+        return;
+      }
+    }
+    next();
+  });
+  app.use(express.json({ limit: '64kb' }));
+
+  const requireUser = (req: Request, _res: Response, next: NextFunction) => {
+    const username = userFromHeaders(req.headers);
+    if (!username)
+      return next(new HttpError(401, 'ERR_UNAUTHENTICATED', 'Log in first (POST /auth/login).'));
+    (req as Authed).username = username;
+    next();
+  };
+
+  const login = (username: unknown, res: Response) => {
+    if (!isValidUsername(username))
+      throw new HttpError(400, 'ERR_VALIDATION', `Invalid username: ${USERNAME_RULE}.`);
+    store.upsertUser(username, groupsOf(username));
+    const token = store.createSession(username);
+    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/' });
+    return token;
+  };
+
+  app.post(
+    '/auth/login',
+    asyncRoute((req, res) => {
+      const body: unknown = req.body;
+      const username =
+        typeof body === 'object' && body !== null
+          ? (body as { username?: unknown }).username
+          : undefined;
+      const token = login(username, res);
+      res.json({ token, username });
+    }),
+  );
+
+  app.post('/auth/logout', (req, res) => {
+    const token = tokenFromHeaders(req.headers);
+    if (token) store.deleteSession(token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.json({ success: true });
+  });
+
+  app.get('/auth/me', requireUser, (req, res) => {
+    const username = (req as Authed).username;
+    res.json({ username, groups: groupsOf(username) });
+  });
+
+  app.get('/api/rooms', requireUser, (req, res) => {
+    const username = (req as Authed).username;
+    res.json({
+      rooms: store
+        .listRooms(username)
+        .map((room) => ({ ...toRoomView(room), member: room.member, members: room.members })),
+    });
+  });
+
+  app.post(
+    '/api/rooms',
+    requireUser,
+    asyncRoute(async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const name = typeof body.name === 'string' ? body.name.trim() : '';
+      if (!name || name.length > 80)
+        throw new HttpError(400, 'ERR_VALIDATION', 'A room needs a name of 1 to 80 characters.');
+      const members = body.members ?? [];
+      if (!Array.isArray(members) || !members.every(isValidUsername)) {
+        throw new HttpError(
+          400,
+          'ERR_VALIDATION',
+          `members must be a list of usernames (${USERNAME_RULE}).`,
+        );
+      }
+      const federatedWith = body.federated_with ?? [];
+      if (!Array.isArray(federatedWith) || !federatedWith.every((o) => typeof o === 'string')) {
+        throw new HttpError(400, 'ERR_VALIDATION', 'federated_with must be a list of origins.');
+      }
+      for (const member of members) store.upsertUser(member, groupsOf(member));
+      const room = store.createRoom({ name, createdBy: req.username, members, federatedWith });
+      for (const member of new Set([req.username, ...members])) await joinSockets(member, room.id);
+      res.status(201).json(toRoomView(room));
+    }),
+  );
+
+  const liveRoom = (id: string): Room => {
+    const room = store.getRoom(id);
+    if (!room || room.deleted) throw new HttpError(404, 'ERR_NOT_FOUND', 'No such room.');
+    return room;
+  };
+
+  app.post(
+    '/api/rooms/:id/join',
+    requireUser,
+    asyncRoute(async (req, res) => {
+      const room = liveRoom(String(req.params.id));
+      store.join(room.id, req.username);
+      await joinSockets(req.username, room.id);
+      io.to(room.id).emit('chat:room_peer_joined', {
+        room_id: room.id,
+        username: req.username,
+        socket_id: '',
+      });
+      res.json({ success: true, id: room.id });
+    }),
+  );
+
+  app.delete(
+    '/api/rooms/:id',
+    requireUser,
+    asyncRoute((req, res) => {
+      const room = liveRoom(String(req.params.id));
+      if (room.id === GENERAL_ROOM_ID)
+        throw new HttpError(403, 'ERR_FORBIDDEN', 'The general room cannot be deleted.');
+      if (room.created_by !== req.username)
+        throw new HttpError(403, 'ERR_FORBIDDEN', 'Only the room creator can delete it.');
+      store.deleteRoom(room.id);
+      io.in(room.id).socketsLeave(room.id);
+      res.json({ success: true });
+    }),
+  );
+
+  app.get(
+    '/api/rooms/:id/messages',
+    requireUser,
+    asyncRoute((req, res) => {
+      const room = liveRoom(String(req.params.id));
+      if (!store.isMember(room.id, req.username))
+        throw new HttpError(403, 'ERR_NOT_MEMBER', 'You are not a member of this room.');
+      const before = Number(req.query.before);
+      res.json({
+        messages: store.messages(room.id, 200, Number.isFinite(before) ? before : undefined),
+      });
+    }),
+  );
+
+  /** Validates and stores a text message from `username`. */
+  const sendMessage = (username: string, roomId: unknown, content: unknown): StoredMessage => {
+    if (typeof roomId !== 'string' || roomId === '')
+      throw new HttpError(400, 'ERR_VALIDATION', 'room_id must be a string.');
+    if (typeof content !== 'string' || content.trim() === '') {
+      throw new HttpError(400, 'ERR_VALIDATION', 'content must be a non-empty string.');
+    }
+    if (content.length > config.chatApp.max_message_length) {
+      throw new HttpError(
+        413,
+        'ERR_TOO_LARGE',
+        `A message may have at most ${config.chatApp.max_message_length} characters.`,
+      );
+    }
+    const room = liveRoom(roomId);
+    if (!store.isMember(room.id, username))
+      throw new HttpError(403, 'ERR_NOT_MEMBER', 'You are not a member of this room.');
+    return host.postMessage(room.id, username, content) as StoredMessage;
+  };
+
+  app.post(
+    '/api/rooms/:id/messages',
+    requireUser,
+    asyncRoute((req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      res.status(201).json(sendMessage(req.username, String(req.params.id), body.content));
+    }),
+  );
+
+  app.use(DEFAULT_API_BASE, files.router);
+
+  // Pages and bundles.
+  const distDir = path.join(root, 'dist');
+  app.use('/sdk', express.static(path.join(distDir, 'browser'), { fallthrough: false }));
+  app.use('/app', express.static(path.join(distDir, 'chat-app'), { fallthrough: false }));
+  app.use('/examples/script-tag', express.static(path.join(root, 'examples', 'script-tag')));
+  app.get('/', (req, res) => {
+    const user = req.query.user;
+    if (user !== undefined) {
+      login(user, res);
+      const room = typeof req.query.room === 'string' ? req.query.room : '';
+      res.redirect(room ? `/?room=${encodeURIComponent(room)}` : '/');
+      return;
+    }
+    res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'index.html'));
+  });
+  app.get('/app.css', (_req, res) =>
+    res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'app.css')),
+  );
+
+  app.use((_req, res) => res.status(404).json({ error: 'Not found.', code: 'ERR_NOT_FOUND' }));
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof HttpError)
+      return res.status(error.status).json({ error: error.message, code: error.code });
+    const status = (error as { status?: number }).status;
+    if (status === 413)
+      return res.status(413).json({ error: 'Request body too large.', code: 'ERR_TOO_LARGE' });
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return res.status(status).json({ error: 'Malformed request body.', code: 'ERR_BAD_REQUEST' });
+    }
+    logger.error('request failed', error);
+    res.status(500).json({ error: 'Internal server error.', code: 'ERR_INTERNAL' });
+  });
+
+  io.use((socket, next) => {
+    const user = host.authenticate(socket.handshake) as { username: string } | null;
+    if (!user) return next(new Error('unauthenticated: log in first'));
+    socket.data.username = user.username;
+    next();
+  });
+
+  io.on('connection', (socket: Socket) => {
+    const username = socket.data.username as string;
+    socket.join(`user:${username}`);
+    for (const roomId of store.roomsOf(username)) {
+      socket.join(roomId);
+      socket
+        .to(roomId)
+        .emit('chat:room_peer_joined', { room_id: roomId, username, socket_id: socket.id });
+    }
+    socket.on('chat:send_message', (payload: unknown, cb: unknown) => {
+      const reply = typeof cb === 'function' ? (cb as (r: unknown) => void) : () => undefined;
+      try {
+        const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+          string,
+          unknown
+        >;
+        const message = sendMessage(username, body.room_id, body.content);
+        reply({ success: true, message });
+      } catch (error) {
+        if (error instanceof HttpError)
+          reply({ success: false, error: error.message, code: error.code });
+        else {
+          logger.error('chat:send_message failed', error);
+          reply({ success: false, error: 'Internal server error.', code: 'ERR_INTERNAL' });
+        }
+      }
+    });
+  });
+  files.attach(io);
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    httpServer,
+    io,
+    store,
+    files,
+    listen(port, hostname) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, hostname, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        io.disconnectSockets(true);
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await files.close();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

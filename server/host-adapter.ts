@@ -1,0 +1,44 @@
+/**
+ * The adapter through which the SDK asks the host chat app about users, rooms and
+ * messages. The SDK owns none of these; the host answers for them.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'socket.io';
+import type { ChatMessage } from '../src/core/protocol.js';
+
+/** The handshake of a connecting socket. */
+export type Handshake = Socket['handshake'];
+
+/** An authenticated user as the host knows them. */
+export interface HostUser {
+  username: string;
+  /** Permission groups; used to pick the upload tier. */
+  groups: string[];
+  /** Display name, when it differs from the username. */
+  display_name?: string;
+}
+
+/** A room as the host knows it. */
+export interface HostRoom {
+  name: string;
+  /** e.g. `group`, `dm`, `federated`. */
+  type: string;
+  /** For direct-message rooms: the other participant. */
+  partner_username?: string | null;
+  /** Origins of the peer instances this room spans (federation). */
+  federated_with?: string[];
+}
+
+/** What the host app provides to the SDK. Every method may be async. */
+export interface HostAdapter {
+  /** Identifies the user behind an HTTP request or a socket handshake; `null` if none. */
+  authenticate(source: IncomingMessage | Handshake): HostUser | null | Promise<HostUser | null>;
+  /** Whether `username` belongs to room `roomId`. */
+  isMember(username: string, roomId: string): boolean | Promise<boolean>;
+  /** The room, or `null` when it does not exist (or was deleted). */
+  getRoom(roomId: string): HostRoom | null | Promise<HostRoom | null>;
+  /** Posts a message as `sender` into the room, delivers it to members, and returns it. */
+  postMessage(roomId: string, sender: string, content: string): ChatMessage | Promise<ChatMessage>;
+  /** Display name of a user, for listings. Defaults to the username. */
+  displayName?(username: string): string | Promise<string>;
+}

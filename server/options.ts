@@ -1,0 +1,92 @@
+/**
+ * Options of {@link createChatFilesServer}, their defaults, and the resolver that fills
+ * them once into a fully required object.
+ */
+import path from 'node:path';
+import {
+  resolveConfig,
+  type ChatFilesConfig,
+  type ChatFilesConfigInput,
+} from '../src/core/config.js';
+import { DEFAULT_API_BASE } from '../src/core/protocol.js';
+import type { HostAdapter } from './host-adapter.js';
+
+/** Where the server writes its diagnostics. Never receives secrets or file contents. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/** Options accepted by `createChatFilesServer`. */
+export interface ChatFilesServerOptions {
+  /** The adapter to the host chat app. Required. */
+  host: HostAdapter;
+  /** The `chat_files` block; every key optional. @default {} (all documented defaults) */
+  config?: ChatFilesConfigInput | ChatFilesConfig;
+  /** Directory for the SQLite file, blob storage and keys. @default './data' */
+  dataDir?: string;
+  /** Path at which the host mounts `router`; used to build absolute URLs. @default '/api/chat/files' */
+  basePath?: string;
+  /** This instance's public origin (e.g. `https://chat.example.org`); needed for federation links. @default config.federation.origin */
+  publicOrigin?: string | null;
+  /** Diagnostics sink. @default console, prefixed with `[chat-files]` */
+  logger?: Logger;
+  /** Start the periodic cleanup job. @default true */
+  cleanupJob?: boolean;
+}
+
+/** Options after defaults are applied. */
+export interface ResolvedServerOptions {
+  host: HostAdapter;
+  config: ChatFilesConfig;
+  dataDir: string;
+  basePath: string;
+  publicOrigin: string | null;
+  logger: Logger;
+  cleanupJob: boolean;
+  /** Absolute directory of stored blobs. */
+  storageDir: string;
+}
+
+/** The default logger: console with a prefix. */
+export const consoleLogger: Logger = {
+  info: (message) => console.log(`[chat-files] ${message}`),
+  warn: (message) => console.warn(`[chat-files] ${message}`),
+  error: (message, error) =>
+    console.error(`[chat-files] ${message}`, error instanceof Error ? error.stack : (error ?? '')),
+};
+
+/** Fills in defaults and validates; throws with a message that says what to pass. */
+export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedServerOptions {
+  if (!options || typeof options !== 'object') {
+    throw new TypeError(
+      'createChatFilesServer(options): pass an options object with at least { host }',
+    );
+  }
+  const { host } = options;
+  const required = ['authenticate', 'isMember', 'getRoom', 'postMessage'] as const;
+  const missing = host ? required.filter((name) => typeof host[name] !== 'function') : required;
+  if (missing.length > 0) {
+    throw new TypeError(
+      `createChatFilesServer(options): options.host must implement ${missing.join(', ')} (see HostAdapter)`,
+    );
+  }
+  const logger = options.logger ?? consoleLogger;
+  const config = resolveConfig(options.config ?? {}, { onWarning: (m) => logger.warn(m) });
+  const dataDir = path.resolve(options.dataDir ?? './data');
+  const basePath = (options.basePath ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+  // The reference doc writes storage_path as an absolute-looking path inside the app;
+  // it is resolved against the data directory unless it names an existing root explicitly.
+  const storageDir = path.join(dataDir, config.server_seeding.storage_path.replace(/^\/+/, ''));
+  return {
+    host,
+    config,
+    dataDir,
+    basePath,
+    publicOrigin: options.publicOrigin ?? config.federation.origin,
+    logger,
+    cleanupJob: options.cleanupJob ?? true,
+    storageDir,
+  };
+}

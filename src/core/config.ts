@@ -1,0 +1,322 @@
+/**
+ * The `chat_files` configuration block: every key, its default, and the one resolver
+ * that validates a user-supplied block into a fully populated config. Shared by the
+ * browser runtime and the server so both sides agree on sizes and timeouts.
+ */
+
+/** An ICE server entry, as `RTCPeerConnection` takes it. */
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Server-side storage of uploaded files ("seeding"). */
+export interface ServerSeedingConfig {
+  /** Accept uploads and serve downloads from the server. @default true */
+  enabled: boolean;
+  /** Directory for stored blobs; relative paths resolve against the data directory. @default '/uploads/chat_files' */
+  storage_path: string;
+  /** Server-wide cap; unclaimed temp files are evicted oldest-first above it. @default 10737418240 (10 GiB) */
+  max_total_storage_bytes: number;
+  /** Minutes an unclaimed upload is kept; `false` keeps it until the cap forces eviction. @default false */
+  temp_cache_minutes: number | false;
+  /** How often the cleanup job runs. @default 1 */
+  cleanup_interval_hours: number;
+  /** MIME allow-list for uploads and shares; `null` accepts every type. @default null */
+  allowed_mime_types: string[] | null;
+}
+
+/** Cross-instance rooms. */
+export interface FederationConfig {
+  /** Turn federation on. @default false */
+  enabled: boolean;
+  /** This instance's public origin, e.g. `https://chat.example.org`. @default null (the host supplies it) */
+  origin: string | null;
+  /** Origins of the instances this one trusts. @default [] */
+  peers: string[];
+}
+
+/** The fully resolved `chat_files` block. */
+export interface ChatFilesConfig {
+  /** Bytes per frame on the wire. @default 65536 */
+  chunk_size: number;
+  /** Bytes per piece: the unit of hashing, verification, caching and resume. @default 1048576 */
+  piece_size: number;
+  /** Largest file that may be shared. @default 524288000 (500 MB) */
+  max_file_size: number;
+  /** Largest thumbnail data URL, in characters. @default 51200 */
+  max_thumbnail_size: number;
+  /** Milliseconds to wait for a WebRTC data channel before falling back to the relay. @default 10000 */
+  webrtc_timeout: number;
+  /** Relay frames in flight before an acknowledgement is required. @default 8 */
+  relay_batch_size: number;
+  /** Bytes buffered in memory before received frames are merged into a Blob. @default 10485760 */
+  blob_merge_threshold: number;
+  /** Images up to this size download by themselves. @default 1048576 */
+  image_auto_download_max: number;
+  /** IndexedDB cache limit, in megabytes. @default 500 */
+  cache_max_bytes: number;
+  /** Milliseconds to wait for answers to a peer probe. @default 3000 */
+  probe_timeout: number;
+  /** Milliseconds to wait passively for a seeder before giving up. @default 60000 */
+  peer_wait_timeout: number;
+  /** ICE servers for WebRTC. @default Google's public STUN servers */
+  ice_servers: IceServerConfig[];
+  /** Server seeding. */
+  server_seeding: ServerSeedingConfig;
+  /** Permanent-storage limits in bytes per group name; `default` applies to everyone else. */
+  upload_tiers: Record<string, number>;
+  /** Cross-instance rooms. */
+  federation: FederationConfig;
+}
+
+/** A partial `chat_files` block as a host or config file supplies it. */
+export type ChatFilesConfigInput = {
+  [K in keyof ChatFilesConfig]?: ChatFilesConfig[K] extends Array<unknown>
+    ? ChatFilesConfig[K]
+    : ChatFilesConfig[K] extends object
+      ? Partial<ChatFilesConfig[K]>
+      : ChatFilesConfig[K];
+};
+
+const MiB = 1024 * 1024;
+
+/** The documented defaults of every key. */
+export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFilesConfig>({
+  chunk_size: 64 * 1024,
+  piece_size: MiB,
+  max_file_size: 500 * MiB,
+  max_thumbnail_size: 50 * 1024,
+  webrtc_timeout: 10_000,
+  relay_batch_size: 8,
+  blob_merge_threshold: 10 * MiB,
+  image_auto_download_max: MiB,
+  cache_max_bytes: 500,
+  probe_timeout: 3000,
+  peer_wait_timeout: 60_000,
+  ice_servers: [
+    { urls: 'stun:stun.l.google.com:19302' },
+    { urls: 'stun:stun1.l.google.com:19302' },
+  ],
+  server_seeding: {
+    enabled: true,
+    storage_path: '/uploads/chat_files',
+    max_total_storage_bytes: 10 * 1024 * MiB,
+    temp_cache_minutes: false,
+    cleanup_interval_hours: 1,
+    allowed_mime_types: null,
+  },
+  upload_tiers: {
+    default: 100 * MiB,
+    pro: 5 * 1024 * MiB,
+  },
+  federation: {
+    enabled: false,
+    origin: null,
+    peers: [],
+  },
+});
+
+/** A configuration value that cannot be used; `key` is the dotted path of the offending key. */
+export class ConfigError extends Error {
+  /** Stable error code. */
+  readonly code = 'ERR_CONFIG';
+  constructor(
+    /** Dotted path of the key, e.g. `server_seeding.temp_cache_minutes`. */
+    readonly key: string,
+    message: string,
+  ) {
+    super(`chat_files.${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Check = (value: unknown, key: string) => void;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const positiveInteger: Check = (value, key) => {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigError(key, `must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+};
+
+const nonNegativeNumber: Check = (value, key) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ConfigError(key, `must be a number >= 0, got ${JSON.stringify(value)}`);
+  }
+};
+
+const positiveNumber: Check = (value, key) => {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(key, `must be a number > 0, got ${JSON.stringify(value)}`);
+  }
+};
+
+const boolean: Check = (value, key) => {
+  if (typeof value !== 'boolean') {
+    throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+  }
+};
+
+const nonEmptyString: Check = (value, key) => {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ConfigError(key, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  }
+};
+
+const origin = (value: unknown, key: string): void => {
+  nonEmptyString(value, key);
+  let url: URL;
+  try {
+    url = new URL(value as string);
+  } catch {
+    throw new ConfigError(
+      key,
+      `must be an origin like https://chat.example.org, got ${JSON.stringify(value)}`,
+    );
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.origin !== (value as string).replace(/\/$/, '')
+  ) {
+    throw new ConfigError(
+      key,
+      `must be an origin (scheme, host, port; no path), got ${JSON.stringify(value)}`,
+    );
+  }
+};
+
+const CHECKS: Record<string, Check> = {
+  chunk_size: positiveInteger,
+  piece_size: positiveInteger,
+  max_file_size: positiveInteger,
+  max_thumbnail_size: positiveInteger,
+  webrtc_timeout: positiveInteger,
+  relay_batch_size: positiveInteger,
+  blob_merge_threshold: positiveInteger,
+  image_auto_download_max: nonNegativeNumber,
+  cache_max_bytes: positiveNumber,
+  probe_timeout: positiveInteger,
+  peer_wait_timeout: positiveInteger,
+  ice_servers: (value, key) => {
+    if (!Array.isArray(value)) throw new ConfigError(key, 'must be a list of ICE servers');
+    value.forEach((server, i) => {
+      if (!isPlainObject(server))
+        throw new ConfigError(`${key}[${i}]`, 'must be an object with urls');
+      const urls = server.urls;
+      const ok =
+        typeof urls === 'string' ||
+        (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
+      if (!ok) throw new ConfigError(`${key}[${i}].urls`, 'must be a string or a list of strings');
+    });
+  },
+  'server_seeding.enabled': boolean,
+  'server_seeding.storage_path': nonEmptyString,
+  'server_seeding.max_total_storage_bytes': positiveInteger,
+  'server_seeding.temp_cache_minutes': (value, key) => {
+    if (value === false) return;
+    positiveNumber(value, key);
+  },
+  'server_seeding.cleanup_interval_hours': positiveNumber,
+  'server_seeding.allowed_mime_types': (value, key) => {
+    if (value === null) return;
+    const valid =
+      Array.isArray(value) &&
+      value.every((t) => typeof t === 'string' && /^[\w.+-]+\/[\w.+*-]+$/.test(t));
+    if (!valid) throw new ConfigError(key, 'must be null or a list of MIME types like "image/png"');
+  },
+  upload_tiers: (value, key) => {
+    if (!isPlainObject(value)) throw new ConfigError(key, 'must map group names to byte limits');
+    for (const [group, limit] of Object.entries(value)) {
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
+        throw new ConfigError(
+          `${key}.${group}`,
+          `must be a byte count >= 0, got ${JSON.stringify(limit)}`,
+        );
+      }
+    }
+  },
+  'federation.enabled': boolean,
+  'federation.origin': (value, key) => {
+    if (value !== null) origin(value, key);
+  },
+  'federation.peers': (value, key) => {
+    if (!Array.isArray(value)) throw new ConfigError(key, 'must be a list of origins');
+    value.forEach((peer, i) => origin(peer, `${key}[${i}]`));
+  },
+};
+
+/** Options for {@link resolveConfig}. */
+export interface ResolveConfigOptions {
+  /** Called once per unknown key; the default writes to `console.warn`. */
+  onWarning?: (message: string) => void;
+}
+
+const NESTED = new Set(['server_seeding', 'federation']);
+
+/**
+ * Validates a partial `chat_files` block and fills in every default.
+ * Throws {@link ConfigError} naming the key on a wrong type or an impossible value;
+ * an unknown key is reported through `onWarning` and ignored.
+ */
+export function resolveConfig(
+  input: unknown = {},
+  { onWarning = (message) => console.warn(message) }: ResolveConfigOptions = {},
+): ChatFilesConfig {
+  if (input === null || input === undefined) input = {};
+  if (!isPlainObject(input)) {
+    throw new ConfigError(
+      '',
+      `the chat_files block must be an object, got ${JSON.stringify(input)}`,
+    );
+  }
+  const resolved = structuredClone(DEFAULT_CONFIG) as ChatFilesConfig;
+  const target = resolved as unknown as Record<string, unknown>;
+
+  for (const [key, value] of Object.entries(input)) {
+    if (NESTED.has(key)) {
+      if (value === undefined) continue;
+      if (!isPlainObject(value)) throw new ConfigError(key, 'must be an object');
+      const section = target[key] as Record<string, unknown>;
+      for (const [subKey, subValue] of Object.entries(value)) {
+        const path = `${key}.${subKey}`;
+        const check = CHECKS[path];
+        if (!check) {
+          onWarning(`chat_files: unknown key "${path}" ignored`);
+          continue;
+        }
+        if (subValue === undefined) continue;
+        check(subValue, path);
+        section[subKey] = structuredClone(subValue);
+      }
+      continue;
+    }
+    const check = CHECKS[key];
+    if (!check) {
+      onWarning(`chat_files: unknown key "${key}" ignored`);
+      continue;
+    }
+    if (value === undefined) continue;
+    check(value, key);
+    target[key] = structuredClone(value);
+  }
+
+  if (resolved.piece_size % resolved.chunk_size !== 0) {
+    throw new ConfigError(
+      'piece_size',
+      `must be a multiple of chunk_size (${resolved.chunk_size})`,
+    );
+  }
+  if (resolved.upload_tiers.default === undefined) {
+    resolved.upload_tiers.default = DEFAULT_CONFIG.upload_tiers.default;
+  }
+  return resolved;
+}
+
+/** Cache limit in bytes (the config key is in megabytes). */
+export function cacheLimitBytes(config: Pick<ChatFilesConfig, 'cache_max_bytes'>): number {
+  return Math.floor(config.cache_max_bytes * MiB);
+}

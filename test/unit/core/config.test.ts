@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../../src/core/config.js';
+
+describe('resolveConfig', () => {
+  it('fills every documented default', () => {
+    const config = resolveConfig({}, { onWarning: () => {} });
+    expect(config).toMatchObject({
+      chunk_size: 65536,
+      max_file_size: 524288000,
+      max_thumbnail_size: 51200,
+      webrtc_timeout: 10000,
+      relay_batch_size: 8,
+      blob_merge_threshold: 10485760,
+      image_auto_download_max: 1048576,
+      cache_max_bytes: 500,
+      probe_timeout: 3000,
+      peer_wait_timeout: 60000,
+      server_seeding: {
+        enabled: true,
+        storage_path: '/uploads/chat_files',
+        max_total_storage_bytes: 10737418240,
+        temp_cache_minutes: false,
+        cleanup_interval_hours: 1,
+        allowed_mime_types: null,
+      },
+      upload_tiers: { default: 104857600 },
+    });
+    expect(config.ice_servers.length).toBeGreaterThan(0);
+  });
+
+  it('merges nested blocks key by key and never mutates the defaults', () => {
+    const config = resolveConfig({
+      server_seeding: { temp_cache_minutes: 30 },
+      upload_tiers: { enterprise: 5 },
+    });
+    expect(config.server_seeding.temp_cache_minutes).toBe(30);
+    expect(config.server_seeding.enabled).toBe(true);
+    expect(config.upload_tiers).toEqual({ enterprise: 5, default: 104857600 });
+    expect(DEFAULT_CONFIG.server_seeding.temp_cache_minutes).toBe(false);
+  });
+
+  it.each([
+    [{ chunk_size: '64k' }, 'chunk_size'],
+    [{ chunk_size: -1 }, 'chunk_size'],
+    [{ max_file_size: 1.5 }, 'max_file_size'],
+    [{ server_seeding: { temp_cache_minutes: true } }, 'server_seeding.temp_cache_minutes'],
+    [{ server_seeding: { enabled: 'yes' } }, 'server_seeding.enabled'],
+    [
+      { server_seeding: { allowed_mime_types: ['not a type'] } },
+      'server_seeding.allowed_mime_types',
+    ],
+    [{ server_seeding: 5 }, 'server_seeding'],
+    [{ upload_tiers: { pro: -5 } }, 'upload_tiers.pro'],
+    [{ ice_servers: [{ url: 'stun:x' }] }, 'ice_servers[0].urls'],
+    [{ federation: { peers: ['https://a.example/path'] } }, 'federation.peers[0]'],
+    [{ chunk_size: 65536 * 3, piece_size: 65536 * 4 }, 'piece_size'],
+  ])('rejects %j naming %s', (input, key) => {
+    let error: unknown;
+    try {
+      resolveConfig(input, { onWarning: () => {} });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).key).toBe(key);
+    expect((error as ConfigError).message).toContain(`chat_files.${key}`);
+  });
+
+  it('warns about unknown keys and ignores them', () => {
+    const warnings: string[] = [];
+    const config = resolveConfig(
+      { chunk_sise: 1, server_seeding: { storage: 'x' } },
+      { onWarning: (m) => warnings.push(m) },
+    );
+    expect(warnings).toEqual([
+      'chat_files: unknown key "chunk_sise" ignored',
+      'chat_files: unknown key "server_seeding.storage" ignored',
+    ]);
+    expect(config.chunk_size).toBe(65536);
+  });
+
+  it('refuses a block that is not an object', () => {
+    expect(() => resolveConfig([1, 2])).toThrow(ConfigError);
+  });
+});
