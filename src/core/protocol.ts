@@ -2,6 +2,23 @@
  * Wire types shared by the browser runtime and the server: records, REST shapes,
  * the socket.io event maps, and the relay frame. Names and fields follow the reference
  * API; fields marked "ours" are additions an older client may omit.
+ *
+ * # Protocol rules (server and browser engine both follow these)
+ *
+ * Event names and payloads are the reference API's; these rules fix what it leaves open.
+ *
+ * - **Socket identity**: `attach(io)` registers an `io.on('connection')` handler that calls `host.authenticate(socket.handshake)` once and keeps the user in `socket.data.chatFilesUser` (`{ username, groups }`); a socket without a user gets every file event answered `cb({ success:false, code:'ERR_UNAUTHENTICATED', error })`. The host puts each user's sockets into the socket.io room whose name is the chat room id; live members of a room = `io.in(roomId).fetchSockets()` filtered by `data.chatFilesUser.username`.
+ * - **Every event handler**: validates its payload (types, lengths; ids are strings ≤ 200 chars), checks room membership with `host.isMember`, answers through the callback if one was given (`cb` may be missing: never crash), and never throws out of the handler. Unknown file → `ERR_NOT_FOUND`; not a member → `ERR_NOT_MEMBER`.
+ * - `chat:file:share { room_id, name, size, mime_type?, thumbnail?, manifest? }` → creates the file record (id = `randomUUID()`), registers the sender as seeder, posts `[FILE]{...}` via `host.postMessage` (the host delivers `chat:message_received`; the SDK does not broadcast it again), `cb({ success:true, file_id, message })`. `manifest = { piece_size, pieces: hex sha256[], root }` where root = hex SHA-256 of the concatenated raw 32-byte piece digests; the server checks it is consistent with `size` (piece count = ceil(size/piece_size), at least 1 piece only when size>0; a zero-byte file has `pieces: []` and root = SHA-256 of empty input).
+ * - `chat:file:request_peers { file_id, room_id }` → `cb({ success, seeders: [{ username, socket_ids }], file, diag, server_available, user_has_claim, expires_at })`: seeders are users with a seed record who have live sockets in the room, the asking socket excluded; `file` is the FileRecord including `manifest` (null until known).
+ * - `chat:file:server_status { file_id }` and `chat:file:server_status_batch { file_ids: string[] (≤ 1000) }` → `{ server_available, user_has_claim, expires_at }` (batch: `{ statuses: { [file_id]: ServerStatus } }`, files the user cannot see are omitted).
+ * - `chat:file:probe { file_id, room_id }` → emitted to the room except the sender as `chat:file:probe { file_id, room_id, requester_socket_id, requester_username }`; `cb({ success })`. `chat:file:probe_response { file_id, has_file, requester_socket_id, pieces? }` → delivered only to that requester socket, and only if requester and responder are both members of the file's room, as `{ file_id, has_file, responder_socket_id, responder_username, pieces? }`.
+ * - `chat:file:signal { target_username, room_id, file_id, signal_type: 'offer'|'answer'|'ice-candidate', signal_data, target_socket_id? }` → only when sender and target are both members of room_id (and the file belongs to that room); delivered to the target's sockets in that room (or only `target_socket_id` when given and it belongs to the target) as `{ from_username, from_socket_id, room_id, file_id, signal_type, signal_data }`. `signal_data` ≤ 64 KiB JSON.
+ * - **Relay sessions**: `chat:file:relay_request { file_id, room_id, source_username, source_socket_id?, pieces? }` → the server checks both are members, picks a live socket of the source in the room (the given one if valid), opens a session (`session_id` = 128-bit random hex from crypto), emits to the source socket `chat:file:relay_request { session_id, file_id, room_id, requester_socket_id, requester_username, pieces? }` and replies `cb({ success, transport:'relay', session_id, source_socket_id })`. `chat:file:relay_chunk { session_id, requester_socket_id, file_id, chunk_index, chunk_data: binary (ArrayBuffer/Uint8Array/Buffer, never base64), total_chunks }` is forwarded to the requester as `{ session_id, source_socket_id, file_id, chunk_index, chunk_data, total_chunks }` **only** when a session with that id exists whose source is the emitting socket, whose requester is `requester_socket_id` and whose file is `file_id`; otherwise dropped (cb error if a cb was given). Frames larger than `max(chunk_size, 1 MiB)` are dropped. `chat:file:relay_ack { session_id, source_socket_id, file_id, received_through }` goes requester → source (same session check, reversed) and is delivered as `{ session_id, requester_socket_id, file_id, received_through }`. `chat:file:relay_complete { session_id, requester_socket_id, file_id }` is forwarded and closes the session. `chat:file:relay_cancel { session_id }` from either side closes it and tells the other side `chat:file:relay_cancel { session_id, file_id, reason }`; a disconnect of either socket does the same. What `chunk_index`/`received_through` count is the engine's business (both ends are ours); the server only checks they are non-negative integers.
+ * - `chat:file:seed_registered { file_id }` → members of the file's room only; records seed `{file_id}:{username}`; emits `chat:file:seeder_available { file_id, room_id, username, socket_id }` to the room; `cb({ success })`.
+ * - `chat:file:server_cached { file_id, room_id, expires_at }` → broadcast to the room (after checking the server really holds it); `chat:update_file_preview_size` → broadcast to the file's room as `{ ...payload, room_id, username }`; `chat:media_sync { room_id, file_id, action: 'play'|'pause'|'seek', time }` → broadcast to the room except the sender with `username` added.
+ * - **REST** under `/api/chat/files` (cookie or `Authorization: Bearer`; the host's `authenticate(req)` decides): `POST /upload` multipart fields `file_id` (from an earlier share by the same user; field order: `file_id` before `file`, but accept it after too if you can) and `file`, response `{ success, file_id, expires_at, deduped, md5, sha256 }`; `GET /:file_id/download` (members of the file's room; `Range: bytes=a-b` single ranges → 206 with `Content-Range`, unsatisfiable → 416, `If-Range` with the strong ETag, which is `"<sha256>"`); `GET /user`, `GET /user/storage`, `POST /store-permanently {file_id}`, `POST /remove-from-server {file_id}`. Cross-origin pages call these with a bearer token (the reference app has a `corsOrigins` option; browser tests run with `corsOrigins: true`).
+ * - Errors: JSON `{ error, code }`; codes and statuses in `src/core/error-codes.ts`; server throws `ChatFilesError` (`server/errors.ts`) and one middleware maps it.
  */
 import type { ErrorCode } from './error-codes.js';
 
@@ -116,6 +133,8 @@ export interface RelayRequestPayload {
   file_id: string;
   room_id: string;
   source_username: string;
+  /** A specific live socket of the source (ours). */
+  source_socket_id?: string;
   /** Piece indexes wanted; all pieces when absent (ours). */
   pieces?: number[];
 }
@@ -138,6 +157,9 @@ export interface RelayCompletePayload {
   requester_socket_id: string;
   file_id: string;
   session_id?: string;
+}
+export interface RelayCancelPayload {
+  session_id: string;
 }
 export interface SeedRegisteredPayload {
   file_id: string;
@@ -194,6 +216,7 @@ export interface ClientToServerEvents {
   'chat:file:relay_chunk': (p: RelayChunkPayload, cb?: (r: Reply) => void) => void;
   'chat:file:relay_ack': (p: RelayAckPayload, cb?: (r: Reply) => void) => void;
   'chat:file:relay_complete': (p: RelayCompletePayload, cb?: (r: Reply) => void) => void;
+  'chat:file:relay_cancel': (p: RelayCancelPayload, cb?: (r: Reply) => void) => void;
   'chat:file:seed_registered': (p: SeedRegisteredPayload, cb?: (r: Reply) => void) => void;
   'chat:file:server_cached': (p: ServerCachedPayload, cb?: (r: Reply) => void) => void;
   'chat:update_file_preview_size': (p: PreviewSizePayload, cb?: (r: Reply) => void) => void;
