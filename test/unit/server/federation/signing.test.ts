@@ -2,11 +2,11 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { SignatureError } from '../../../../server/federation/signing.js';
 import {
   importPublicKey,
   loadOrCreateKeys,
   MemoryNonceStore,
-  SignatureError,
   signRequest,
   verifyRequest,
   type InstanceKeys,
