@@ -3,6 +3,7 @@
  * Required fields are the ones every receiver understands; optional fields are ignored by
  * older receivers, so the schema can grow without breaking them.
  */
+import { formatBytes } from './format.js';
 
 /** A file as a peer instance describes it. */
 export interface FederatedFile {
@@ -142,21 +143,6 @@ export function parseFederatedFile(
 /** Serializes a federated file object with its fields in a stable order. */
 export function serializeFederatedFile(file: FederatedFile): string {
   return JSON.stringify(parseFederatedFile(file));
-}
-
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** Human-readable size, e.g. `1.2 MB` (decimal units, as file managers show them). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
 /**

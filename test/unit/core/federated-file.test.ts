@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   FederatedFileError,
   federatedFileFallbackText,
-  formatBytes,
   parseFederatedFile,
   serializeFederatedFile,
   type FederatedFile,
 } from '../../../src/core/federated-file.js';
+import { formatBytes } from '../../../src/core/format.js';
 
 const ORIGIN = 'https://a.example';
 const file: FederatedFile = {
