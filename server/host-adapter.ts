@@ -41,4 +41,9 @@ export interface HostAdapter {
   postMessage(roomId: string, sender: string, content: string): ChatMessage | Promise<ChatMessage>;
   /** Display name of a user, for listings. Defaults to the username. */
   displayName?(username: string): string | Promise<string>;
+  /**
+   * Ids of the rooms `username` belongs to. Optional: without it, file listings ask
+   * `isMember` once per room that has files, which is slower on large servers.
+   */
+  listRoomIds?(username: string): string[] | Promise<string[]>;
 }

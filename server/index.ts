@@ -2,20 +2,47 @@
  * The mountable chat-files server. It never listens by itself: the host mounts `router`
  * on its express app and calls `attach(io)` with its socket.io server.
  */
-import express, { type Router } from 'express';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Router } from 'express';
 import type { Server as SocketIOServer } from 'socket.io';
-import { errorMiddleware } from './errors.js';
+import type { ServerContext } from './context.js';
 import {
   resolveServerOptions,
   type ChatFilesServerOptions,
   type ResolvedServerOptions,
 } from './options.js';
+import { reconcileStorage, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { buildRouter } from './router.js';
+import { attachSocketHandlers } from './socket/attach.js';
+import { discoveryHandlers } from './socket/discovery-handlers.js';
+import { mediaHandlers } from './socket/media-handlers.js';
+import {
+  closeIdleRelaySessions,
+  closeRelaySessionsOf,
+  relayHandlers,
+} from './socket/relay-handlers.js';
+import { RelaySessions } from './socket/relay-sessions.js';
+import { shareHandlers } from './socket/share-handlers.js';
+import { signalHandlers } from './socket/signal-handlers.js';
+import { DiskBlobStorage } from './storage/disk-blob-storage.js';
+import type { BlobStorage } from './storage/blob-storage.js';
+import type { MetadataStore } from './store/metadata-store.js';
+import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
-export type { ChatFilesServerOptions, Logger } from './options.js';
+export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
 export type { HostAdapter, HostRoom, HostUser, Handshake } from './host-adapter.js';
+export type { MetadataStore } from './store/metadata-store.js';
+export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
+export type { CleanupReport } from './retention.js';
 export { ChatFilesError } from './errors.js';
+export { SqliteMetadataStore } from './store/sqlite-store.js';
+export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
+
+/** How often idle relay sessions are looked for. */
+const RELAY_SWEEP_INTERVAL_MS = 30_000;
 
 /** What `createChatFilesServer` returns. */
 export interface ChatFilesServer {
@@ -27,34 +54,86 @@ export interface ChatFilesServer {
   close(): Promise<void>;
   /** The resolved options (config with every default filled in). */
   readonly options: ResolvedServerOptions;
+  /** The metadata store in use. */
+  readonly store: MetadataStore;
+  /** The blob storage in use. */
+  readonly blobStorage: BlobStorage;
+  /** Resolves once blob storage is ready and leftovers of an earlier run are reconciled. */
+  readonly ready: Promise<void>;
+  /** Runs the retention rules now (the cleanup job does so every `cleanup_interval_hours`). */
+  runCleanup(): Promise<CleanupReport>;
 }
 
 /** Creates the chat-files server for a host app. */
 export function createChatFilesServer(options: ChatFilesServerOptions): ChatFilesServer {
   const resolved = resolveServerOptions(options);
-  const router = express.Router();
-  const attached: SocketIOServer[] = [];
-  let closed = false;
+  const ownsStore = resolved.store === null;
+  if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
+  const store =
+    resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
+  const blobs = resolved.blobStorage ?? new DiskBlobStorage(resolved.storageDir);
+  const ioServers: SocketIOServer[] = [];
+  const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
+    options: resolved,
+    config: resolved.config,
+    host: resolved.host,
+    store,
+    blobs,
+    logger: resolved.logger,
+    relay: new RelaySessions(),
+    ioServers,
+    ready: Promise.resolve(),
+    now: resolved.now,
+  };
+  const ready = (async () => {
+    await blobs.init();
+    await reconcileStorage(ctx);
+  })();
+  ctx.ready = ready;
+  // Routes await `ready` themselves; this only keeps a failure from going unhandled.
+  ready.catch((error: unknown) => resolved.logger.error('cannot prepare file storage', error));
 
-  router.get('/health', (_req, res) => {
-    res.json({ ok: true, server_seeding: resolved.config.server_seeding.enabled });
-  });
-  router.use((_req, res) => {
-    res.status(404).json({ error: 'No such chat-files route.', code: 'ERR_NOT_FOUND' });
-  });
-  router.use(errorMiddleware((m, e) => resolved.logger.error(m, e)));
+  const router = buildRouter(ctx);
+  const stopCleanup = resolved.cleanupJob ? startCleanupJob(ctx) : async () => {};
+  const relaySweep = setInterval(() => {
+    for (const io of ioServers) closeIdleRelaySessions(ctx, io);
+  }, RELAY_SWEEP_INTERVAL_MS);
+  relaySweep.unref();
+
+  const detachers: Array<() => void> = [];
+  let closing: Promise<void> | null = null;
 
   return {
     router,
     options: resolved,
+    store,
+    blobStorage: blobs,
+    ready,
     attach(io) {
-      if (closed) throw new Error('chat-files server is closed');
-      attached.push(io);
+      if (closing) throw new Error('chat-files server is closed');
+      if (ioServers.includes(io)) return;
+      ioServers.push(io);
+      detachers.push(
+        attachSocketHandlers(
+          ctx,
+          io,
+          [shareHandlers, discoveryHandlers, signalHandlers, relayHandlers, mediaHandlers],
+          { onDisconnect: closeRelaySessionsOf },
+        ),
+      );
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      attached.length = 0;
+    runCleanup: () => runCleanup(ctx),
+    close() {
+      closing ??= (async () => {
+        clearInterval(relaySweep);
+        for (const detach of detachers.splice(0)) detach();
+        ioServers.length = 0;
+        ctx.relay.clear();
+        await stopCleanup();
+        await ready.catch(() => undefined);
+        if (ownsStore) await store.close();
+      })();
+      return closing;
     },
   };
 }

@@ -10,6 +10,8 @@ import {
 } from '../src/core/config.js';
 import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapter } from './host-adapter.js';
+import type { BlobStorage } from './storage/blob-storage.js';
+import type { MetadataStore } from './store/metadata-store.js';
 
 /** Where the server writes its diagnostics. Never receives secrets or file contents. */
 export interface Logger {
@@ -34,6 +36,12 @@ export interface ChatFilesServerOptions {
   logger?: Logger;
   /** Start the periodic cleanup job. @default true */
   cleanupJob?: boolean;
+  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
+  store?: MetadataStore;
+  /** Blob storage. @default a `DiskBlobStorage` in `storageDir` */
+  blobStorage?: BlobStorage;
+  /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
+  now?: () => number;
 }
 
 /** Options after defaults are applied. */
@@ -47,6 +55,9 @@ export interface ResolvedServerOptions {
   cleanupJob: boolean;
   /** Absolute directory of stored blobs. */
   storageDir: string;
+  store: MetadataStore | null;
+  blobStorage: BlobStorage | null;
+  now: () => number;
 }
 
 /** The default logger: console with a prefix. */
@@ -76,8 +87,8 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
   const config = resolveConfig(options.config ?? {}, { onWarning: (m) => logger.warn(m) });
   const dataDir = path.resolve(options.dataDir ?? './data');
   const basePath = (options.basePath ?? DEFAULT_API_BASE).replace(/\/+$/, '');
-  // The reference doc writes storage_path as an absolute-looking path inside the app;
-  // it is resolved against the data directory unless it names an existing root explicitly.
+  // The reference doc writes storage_path as an absolute-looking path inside the app, so
+  // it is always resolved inside the data directory, leading slashes or not.
   const storageDir = path.join(dataDir, config.server_seeding.storage_path.replace(/^\/+/, ''));
   return {
     host,
@@ -88,5 +99,8 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     logger,
     cleanupJob: options.cleanupJob ?? true,
     storageDir,
+    store: options.store ?? null,
+    blobStorage: options.blobStorage ?? null,
+    now: options.now ?? Date.now,
   };
 }

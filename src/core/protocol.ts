@@ -160,6 +160,8 @@ export interface RelayCompletePayload {
 }
 export interface RelayCancelPayload {
   session_id: string;
+  /** Short reason passed on to the other end (ours). */
+  reason?: string;
 }
 export interface SeedRegisteredPayload {
   file_id: string;
@@ -288,6 +290,12 @@ export interface ServerToClientEvents {
   ) => void;
   'chat:media_sync': (p: MediaSyncPayload & { username: string }) => void;
   'chat:file:revoked': (p: { file_id: string; room_id: string }) => void;
+  /** The server no longer holds a copy of the file (ours). */
+  'chat:file:server_removed': (p: {
+    file_id: string;
+    room_id: string;
+    reason: 'expired' | 'evicted' | 'removed';
+  }) => void;
 }
 
 /** A chat message as the host app delivers it on `chat:message_received`. */

@@ -1,0 +1,127 @@
+/**
+ * Who may do what: authenticating a request, loading a file or failing with 404,
+ * checking room membership, and the server-copy status a user sees.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { FileRecord, ServerStatus } from '../src/core/protocol.js';
+import type { ServerContext } from './context.js';
+import { ChatFilesError } from './errors.js';
+import type { Handshake, HostUser } from './host-adapter.js';
+import type { ServerSeed, StoredFile } from './store/metadata-store.js';
+
+/**
+ * Asks the host who is behind a request or handshake. Whatever the host returns is
+ * checked, so a buggy adapter cannot smuggle in a user without a name.
+ */
+export async function identify(
+  ctx: ServerContext,
+  source: IncomingMessage | Handshake,
+): Promise<HostUser | null> {
+  const user = await ctx.host.authenticate(source);
+  if (!user || typeof user.username !== 'string' || user.username === '') return null;
+  const groups = Array.isArray(user.groups)
+    ? user.groups.filter((g): g is string => typeof g === 'string')
+    : [];
+  return { ...user, groups };
+}
+
+/** The user behind a request, or 401. */
+export async function requireUser(ctx: ServerContext, req: IncomingMessage): Promise<HostUser> {
+  const user = await identify(ctx, req);
+  if (!user) throw new ChatFilesError('ERR_UNAUTHENTICATED', 'Log in first.');
+  return user;
+}
+
+/** The file, or 404. */
+export async function requireFile(ctx: ServerContext, fileId: string): Promise<StoredFile> {
+  const file = await ctx.store.getFile(fileId);
+  if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
+  return file;
+}
+
+/** The file, which must belong to `roomId`, or 404. */
+export async function requireFileInRoom(
+  ctx: ServerContext,
+  fileId: string,
+  roomId: string,
+): Promise<StoredFile> {
+  const file = await requireFile(ctx, fileId);
+  if (file.room_id !== roomId)
+    throw new ChatFilesError('ERR_NOT_FOUND', 'No such file in this room.');
+  return file;
+}
+
+/** 403 unless `username` belongs to the room. */
+export async function requireMember(
+  ctx: ServerContext,
+  username: string,
+  roomId: string,
+): Promise<void> {
+  if (!(await ctx.host.isMember(username, roomId))) {
+    throw new ChatFilesError('ERR_NOT_MEMBER', 'You are not a member of this room.');
+  }
+}
+
+/** When an unclaimed server copy expires, or `null` when it never does. */
+export function expiresAt(ctx: ServerContext, seed: ServerSeed): number | null {
+  const minutes = ctx.config.server_seeding.temp_cache_minutes;
+  if (seed.permanent || minutes === false) return null;
+  return seed.cached_at + minutes * 60_000;
+}
+
+/** Whether a server copy exists and has not expired (the cleanup job may lag behind). */
+export function isServable(
+  ctx: ServerContext,
+  seed: ServerSeed | null | undefined,
+): seed is ServerSeed {
+  if (!seed || !seed.stored || !ctx.config.server_seeding.enabled) return false;
+  const expiry = expiresAt(ctx, seed);
+  return expiry === null || expiry > ctx.now();
+}
+
+/** The server status of a file for a user, from already loaded rows. */
+export function statusOf(
+  ctx: ServerContext,
+  seed: ServerSeed | null | undefined,
+  userHasClaim: boolean,
+): ServerStatus {
+  const available = isServable(ctx, seed);
+  return {
+    server_available: available,
+    user_has_claim: available && userHasClaim,
+    expires_at: available ? expiresAt(ctx, seed) : null,
+  };
+}
+
+/** The server status of one file for a user. */
+export async function serverStatus(
+  ctx: ServerContext,
+  fileId: string,
+  username: string,
+): Promise<ServerStatus> {
+  const [seed, claim] = await Promise.all([
+    ctx.store.getServerSeed(fileId),
+    ctx.store.getClaim(fileId, username),
+  ]);
+  return statusOf(ctx, seed, claim !== null);
+}
+
+/** The wire form of a file record. */
+export function toFileRecord(file: StoredFile): FileRecord {
+  return {
+    id: file.id,
+    room_id: file.room_id,
+    name: file.name,
+    size: file.size,
+    mime_type: file.mime_type,
+    chunk_size: file.chunk_size,
+    total_chunks: file.total_chunks,
+    thumbnail: file.thumbnail,
+    sender: file.sender,
+    created_at: file.created_at,
+    md5: file.md5,
+    sanitized_name: file.sanitized_name,
+    sha256: file.sha256,
+    manifest: file.manifest,
+  };
+}
