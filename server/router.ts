@@ -1,17 +1,35 @@
 /**
- * The REST router: every route module mounted in order, then the 404 and the one error
+ * The REST router: every route mounted in order, then the 404 and the one error
  * handler that turns thrown errors into `{ error, code }` responses.
  */
 import express, { type Router } from 'express';
 import type { ServerContext } from './context.js';
 import { errorMiddleware } from './errors.js';
+import { downloadRoute } from './routes/download-route.js';
+import { removeFromServerRoute, storePermanentlyRoute } from './routes/storage-routes.js';
+import { uploadRoute } from './routes/upload-route.js';
+import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
+
+/** Largest JSON body the routes accept; they only ever carry a file id. */
+const JSON_LIMIT = '16kb';
 
 /** Builds the router for a server context. */
 export function buildRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  // A host that already parsed JSON keeps its result; express.json skips parsed bodies.
+  router.use(express.json({ limit: JSON_LIMIT }));
+
   router.get('/health', (_req, res) => {
     res.json({ ok: true, server_seeding: ctx.config.server_seeding.enabled });
   });
+  router.get('/user', listUserFilesRoute(ctx));
+  router.get('/user/storage', userStorageRoute(ctx));
+  router.post('/upload', uploadRoute(ctx));
+  router.post('/store-permanently', storePermanentlyRoute(ctx));
+  router.post('/remove-from-server', removeFromServerRoute(ctx));
+  // Express 5 routes HEAD to GET handlers; the handler answers HEAD without a body.
+  router.get('/:file_id/download', downloadRoute(ctx));
+
   router.use((_req, res) => {
     res.status(404).json({ error: 'No such chat-files route.', code: 'ERR_NOT_FOUND' });
   });

@@ -231,7 +231,7 @@ export interface MetadataStore {
   createShare(share: ShareRecord): Promise<void>;
   /** A share by the SHA-256 hex of its token, or `null`. */
   findShareByTokenHash(tokenHash: string): Promise<ShareRecord | null>;
-  /** Revokes every share of a file; returns how many were live. */
+  /** Revokes every share of a file; returns how many were not revoked already. */
   revokeShares(fileId: string, now: number): Promise<number>;
 
   /** Closes the store. Idempotent. */

@@ -87,7 +87,7 @@ export function multipart(
   parts: Part[],
   boundary = 'chatfilesboundary1234',
 ): {
-  body: Buffer;
+  body: Uint8Array<ArrayBuffer>;
   contentType: string;
 } {
   const chunks: Buffer[] = [];
@@ -110,7 +110,19 @@ export function multipart(
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return {
-    body: Buffer.concat(chunks),
+    body: new Uint8Array(Buffer.concat(chunks)),
     contentType: `multipart/form-data; boundary=${boundary}`,
   };
+}
+
+/** Files in a directory (empty when it does not exist). */
+export async function filesIn(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir(dir).catch(() => [] as string[])).sort();
+}
+
+/** Open file descriptors of this process (Linux). */
+export async function openDescriptors(): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  return (await readdir('/proc/self/fd')).length;
 }

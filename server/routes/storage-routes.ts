@@ -1,0 +1,118 @@
+/**
+ * Permanent storage: `POST /store-permanently` claims the server copy of a file against
+ * the user's tier quota (atomically, so concurrent claims cannot overshoot it), and
+ * `POST /remove-from-server` releases a claim, deleting the copy once nobody keeps it.
+ */
+import type { RequestHandler } from 'express';
+import type { StorePermanentlyResponse } from '../../src/core/protocol.js';
+import { isServable, requireFile, requireMember, requireUser } from '../access.js';
+import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';
+import { ChatFilesError } from '../errors.js';
+import { quotaExceededMessage, tierFor } from '../quota.js';
+import { asyncHandler, bodyFileId, requireSeedingEnabled } from './route-helpers.js';
+
+const noCopy = () =>
+  new ChatFilesError('ERR_NOT_FOUND', 'The server holds no copy of this file; upload it first.');
+
+/** Builds the handler of `POST /store-permanently`. */
+export function storePermanentlyRoute(ctx: ServerContext): RequestHandler {
+  return asyncHandler(async (req, res) => {
+    await ctx.ready;
+    const user = await requireUser(ctx, req);
+    const fileId = bodyFileId(req);
+    requireSeedingEnabled(ctx);
+    const file = await requireFile(ctx, fileId);
+    await requireMember(ctx, user.username, file.room_id);
+    if (!isServable(ctx, await ctx.store.getServerSeed(file.id))) throw noCopy();
+
+    const tier = tierFor(user.groups, ctx.config.upload_tiers);
+    const result = await ctx.store.claimStorage({
+      file_id: file.id,
+      username: user.username,
+      limit: tier.limit,
+      now: ctx.now(),
+    });
+    switch (result.status) {
+      case 'no_server_copy':
+        throw noCopy();
+      case 'suspended':
+        throw new ChatFilesError('ERR_FORBIDDEN', 'Your server storage is suspended.');
+      case 'over_quota':
+        throw new ChatFilesError(
+          'ERR_QUOTA_EXCEEDED',
+          quotaExceededMessage(result.total_stored_bytes, tier),
+        );
+      case 'claimed':
+        // The copy no longer expires; cards in the room can say so.
+        emitToRoom(ctx, file.room_id, 'chat:file:server_cached', {
+          file_id: file.id,
+          room_id: file.room_id,
+          expires_at: null,
+        });
+        break;
+      case 'already_claimed':
+        break;
+    }
+    const body: StorePermanentlyResponse = {
+      success: true,
+      total_stored_bytes: result.total_stored_bytes,
+      tier_limit: tier.limit,
+      tier_name: tier.name,
+    };
+    res.json(body);
+  });
+}
+
+/** Builds the handler of `POST /remove-from-server`. */
+export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
+  return asyncHandler(async (req, res) => {
+    await ctx.ready;
+    const user = await requireUser(ctx, req);
+    const fileId = bodyFileId(req);
+    const file = await requireFile(ctx, fileId);
+    const tier = tierFor(user.groups, ctx.config.upload_tiers);
+
+    // A claim can always be released, even by someone who has since left the room.
+    const claim = await ctx.store.getClaim(file.id, user.username);
+    let totalStored: number;
+    let remainingClaims: number;
+    if (claim) {
+      const released = await ctx.store.releaseClaim({
+        file_id: file.id,
+        username: user.username,
+        now: ctx.now(),
+      });
+      totalStored = released.total_stored_bytes;
+      remainingClaims = released.remaining_claims;
+    } else {
+      await requireMember(ctx, user.username, file.room_id);
+      if (file.sender !== user.username) {
+        throw new ChatFilesError('ERR_NOT_FOUND', 'You have no claim on this file.');
+      }
+      const seed = await ctx.store.getServerSeed(file.id);
+      if (!seed) throw noCopy();
+      if (seed.permanent) {
+        throw new ChatFilesError(
+          'ERR_CONFLICT',
+          'Other users keep this file on the server; it stays until they release it.',
+        );
+      }
+      totalStored = (await ctx.store.getUserStatus(user.username)).total_stored_bytes;
+      remainingClaims = 0;
+    }
+
+    let removed = false;
+    if (remainingClaims === 0) {
+      const removal = await ctx.store.removeServerCopy(file.id, { onlyIfUnclaimed: true });
+      removed = removal.removed.length > 0;
+      await completeRemoval(ctx, removal, 'removed');
+    }
+    res.json({
+      success: true,
+      total_stored_bytes: totalStored,
+      tier_limit: tier.limit,
+      tier_name: tier.name,
+      server_copy_removed: removed,
+    });
+  });
+}
