@@ -4,6 +4,7 @@
  * a time limit. Nothing is written to disk or to the database.
  */
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import { ChatFilesError } from '../errors.js';
@@ -89,13 +90,13 @@ export async function proxyPreview(
       return;
     }
     let seen = 0;
-    const capped = Readable.fromWeb(
-      upstream.body as import('node:stream/web').ReadableStream<Uint8Array>,
-    ).filter((chunk: Buffer) => {
-      seen += chunk.length;
-      if (seen > maxBytes) throw new Error('preview exceeds the size cap');
-      return true;
-    });
+    const capped = Readable.fromWeb(upstream.body as NodeReadableStream<Uint8Array>).filter(
+      (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > maxBytes) throw new Error('preview exceeds the size cap');
+        return true;
+      },
+    );
     await pipeline(capped, res).catch(() => {
       // Headers are sent; a cut-off stream is the only signal left. Nothing was stored.
       res.destroy();
