@@ -1,0 +1,357 @@
+/**
+ * The contract every MetadataStore implementation must meet. An implementation's test
+ * file calls {@link runMetadataStoreContract} with a factory for fresh, empty stores.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type {
+  BlobRecord,
+  MetadataStore,
+  NewFile,
+} from '../../../../server/store/metadata-store.js';
+import { manifestOf, sha256Hex, bytesOf } from '../support/helpers.js';
+
+let counter = 0;
+
+/** A new file record for tests. */
+export function newFile(overrides: Partial<NewFile> = {}): NewFile {
+  counter++;
+  return {
+    id: randomUUID(),
+    room_id: 'room-1',
+    name: `file-${counter}.txt`,
+    size: 100,
+    mime_type: 'text/plain',
+    chunk_size: 65536,
+    total_chunks: 1,
+    thumbnail: null,
+    sender: 'alice',
+    created_at: 1000 + counter,
+    manifest: null,
+    ...overrides,
+  };
+}
+
+/** A blob record for content `seed`. */
+export function blobFor(seed: number, size = 100): BlobRecord {
+  const bytes = bytesOf(size, seed);
+  return {
+    id: randomUUID().replace(/-/g, ''),
+    sha256: sha256Hex(bytes),
+    md5: 'd41d8cd98f00b204e9800998ecf8427e',
+    size,
+    created_at: 1,
+  };
+}
+
+/** Runs the contract against stores made by `create`. */
+export function runMetadataStoreContract(
+  name: string,
+  create: () => Promise<{ store: MetadataStore; dispose(): Promise<void> }>,
+): void {
+  describe(`${name} (MetadataStore contract)`, () => {
+    let store: MetadataStore;
+    let dispose: () => Promise<void>;
+    beforeEach(async () => {
+      ({ store, dispose } = await create());
+    });
+    afterEach(() => dispose());
+
+    const commit = (fileId: string, blob: BlobRecord, now = 5000, cap = 1e12) =>
+      store.commitServerCopy({
+        file_id: fileId,
+        blob,
+        manifest: manifestOf(Buffer.alloc(0)),
+        sanitized_name: 'safe.txt',
+        now,
+        max_total_bytes: cap,
+      });
+
+    describe('files', () => {
+      it('round-trips a file with its manifest and makes the sender a seeder', async () => {
+        const bytes = bytesOf(3000, 1);
+        const file = newFile({ size: 3000, manifest: manifestOf(bytes, 1024) });
+        await store.createFile(file);
+        expect(await store.getFile(file.id)).toEqual({
+          ...file,
+          md5: null,
+          sha256: null,
+          sanitized_name: null,
+        });
+        expect(await store.peerSeeders(file.id)).toEqual(['alice']);
+        expect(await store.getFile('unknown')).toBeNull();
+        expect((await store.getFiles([file.id, 'unknown', file.id])).map((f) => f.id)).toEqual([
+          file.id,
+        ]);
+        await store.deleteFile(file.id);
+        expect(await store.getFile(file.id)).toBeNull();
+      });
+
+      it('lists by rooms or sender, newest first, with a literal search and a limit', async () => {
+        const a = newFile({ room_id: 'r1', name: '100% done.txt', created_at: 10 });
+        const b = newFile({ room_id: 'r2', name: 'other.txt', created_at: 20, sender: 'bob' });
+        const c = newFile({ room_id: 'r3', name: 'mine.txt', created_at: 30 });
+        for (const file of [a, b, c]) await store.createFile(file);
+        const ids = async (query: Parameters<MetadataStore['listFiles']>[0]) =>
+          (await store.listFiles(query)).map((f) => f.id);
+        expect(await ids({ room_ids: ['r1', 'r2'], limit: 10 })).toEqual([b.id, a.id]);
+        expect(await ids({ room_ids: ['r2'], sender: 'alice', limit: 10 })).toEqual([
+          c.id,
+          b.id,
+          a.id,
+        ]);
+        expect(await ids({ sender: 'alice', search: '100%', limit: 10 })).toEqual([a.id]);
+        expect(await ids({ sender: 'alice', search: '_', limit: 10 })).toEqual([]);
+        expect(await ids({ sender: 'alice', limit: 1 })).toEqual([c.id]);
+        expect(await ids({ limit: 10 })).toEqual([]);
+        expect((await store.roomIdsWithFiles()).sort()).toEqual(['r1', 'r2', 'r3']);
+      });
+
+      it('records peer seeders once each', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        await store.addPeerSeed(file.id, 'bob', 2000);
+        await store.addPeerSeed(file.id, 'bob', 3000);
+        expect(await store.peerSeeders(file.id)).toEqual(['alice', 'bob']);
+      });
+    });
+
+    describe('server copies', () => {
+      it('stores a copy, fills the upload fields and keeps the first manifest', async () => {
+        const manifest = manifestOf(bytesOf(100, 1));
+        const file = newFile({ manifest });
+        await store.createFile(file);
+        const blob = blobFor(1);
+        const result = await commit(file.id, blob);
+        expect(result).toMatchObject({
+          status: 'stored',
+          storage_file_id: blob.id,
+          deduped: false,
+          unused_blob_id: null,
+          removed: [],
+          freed_blob_ids: [],
+        });
+        expect(await store.getServerSeed(file.id)).toMatchObject({
+          id: `${file.id}:__server__`,
+          username: '__server__',
+          stored: true,
+          permanent: false,
+          cached_at: 5000,
+          size: 100,
+          storage_file_id: blob.id,
+        });
+        expect(await store.getFile(file.id)).toMatchObject({
+          sha256: blob.sha256,
+          md5: blob.md5,
+          sanitized_name: 'safe.txt',
+          manifest,
+        });
+        expect(await store.blobIds()).toEqual([blob.id]);
+        expect(await store.findBlobBySha256(blob.sha256)).toEqual(blob);
+        expect([...(await store.getServerSeeds([file.id, 'x'])).keys()]).toEqual([file.id]);
+      });
+
+      it('derives the manifest when the file had none', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        await commit(file.id, blobFor(2));
+        expect((await store.getFile(file.id))?.manifest).toEqual(manifestOf(Buffer.alloc(0)));
+      });
+
+      it('reuses a blob with the same SHA-256 and frees it only with its last user', async () => {
+        const one = newFile();
+        const two = newFile();
+        await store.createFile(one);
+        await store.createFile(two);
+        const blob = blobFor(3);
+        await commit(one.id, blob);
+        const twin = { ...blobFor(3), id: 'f'.repeat(32) };
+        expect(await commit(two.id, twin)).toMatchObject({
+          status: 'stored',
+          deduped: true,
+          storage_file_id: blob.id,
+          unused_blob_id: twin.id,
+        });
+        expect(await commit(two.id, { ...twin, id: 'e'.repeat(32) })).toMatchObject({
+          status: 'stored',
+          deduped: true,
+          unused_blob_id: 'e'.repeat(32),
+        });
+        expect(await store.removeServerCopy(one.id, { onlyIfUnclaimed: true })).toEqual({
+          removed: [{ file_id: one.id, room_id: 'room-1' }],
+          freed_blob_ids: [],
+        });
+        expect(await store.removeServerCopy(two.id, { onlyIfUnclaimed: true })).toEqual({
+          removed: [{ file_id: two.id, room_id: 'room-1' }],
+          freed_blob_ids: [blob.id],
+        });
+        expect(await store.blobIds()).toEqual([]);
+      });
+
+      it('reports a file deleted before its copy was committed', async () => {
+        const blob = blobFor(4);
+        expect(await commit('gone', blob)).toEqual({
+          status: 'missing_file',
+          unused_blob_id: blob.id,
+        });
+      });
+
+      it('evicts unclaimed copies oldest-first to fit the cap, or refuses without evicting', async () => {
+        const files = [newFile(), newFile(), newFile(), newFile()];
+        for (const file of files) await store.createFile(file);
+        await commit(files[0]!.id, blobFor(10), 1000, 250);
+        await commit(files[1]!.id, blobFor(11), 2000, 250);
+        const third = await commit(files[2]!.id, blobFor(12), 3000, 250);
+        expect(third).toMatchObject({
+          status: 'stored',
+          removed: [{ file_id: files[0]!.id }],
+        });
+        expect(await store.getServerSeed(files[0]!.id)).toBeNull();
+        expect(await store.storageUsage()).toEqual({ total_bytes: 200, pinned_bytes: 0 });
+
+        for (const file of [files[1]!, files[2]!]) {
+          await store.claimStorage({ file_id: file.id, username: 'bob', limit: 1e9, now: 1 });
+        }
+        expect(await store.storageUsage()).toEqual({ total_bytes: 200, pinned_bytes: 200 });
+        const full = await commit(files[3]!.id, blobFor(13), 4000, 250);
+        expect(full).toMatchObject({ status: 'full', pinned_bytes: 200 });
+        expect(await store.getServerSeed(files[1]!.id)).not.toBeNull();
+        expect(await store.getServerSeed(files[2]!.id)).not.toBeNull();
+      });
+
+      it('expires unclaimed copies cached before a cutoff', async () => {
+        const [old, recent, claimed] = [newFile(), newFile(), newFile()];
+        for (const file of [old, recent, claimed]) await store.createFile(file);
+        await commit(old.id, blobFor(20), 1000);
+        await commit(recent.id, blobFor(21), 5000);
+        await commit(claimed.id, blobFor(22), 1000);
+        await store.claimStorage({ file_id: claimed.id, username: 'bob', limit: 1e9, now: 1 });
+        const result = await store.expireUnclaimed(2000);
+        expect(result.removed.map((r) => r.file_id)).toEqual([old.id]);
+        expect(result.freed_blob_ids).toHaveLength(1);
+      });
+
+      it('enforces a lowered cap as far as unclaimed copies allow', async () => {
+        const files = [newFile(), newFile(), newFile()];
+        for (const file of files) await store.createFile(file);
+        for (const [i, file] of files.entries()) await commit(file.id, blobFor(30 + i), 1000 + i);
+        await store.claimStorage({ file_id: files[0]!.id, username: 'bob', limit: 1e9, now: 1 });
+        const result = await store.enforceCap(50);
+        expect(result.removed.map((r) => r.file_id)).toEqual([files[1]!.id, files[2]!.id]);
+        expect(await store.storageUsage()).toEqual({ total_bytes: 100, pinned_bytes: 100 });
+      });
+
+      it('drops blobs whose bytes are gone, refunding claims', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        const blob = blobFor(40);
+        await commit(file.id, blob);
+        await store.claimStorage({ file_id: file.id, username: 'bob', limit: 1e9, now: 1 });
+        const result = await store.dropBlobs([blob.id]);
+        expect(result.removed.map((r) => r.file_id)).toEqual([file.id]);
+        expect(await store.getUserStatus('bob')).toMatchObject({ total_stored_bytes: 0 });
+        expect(await store.getClaim(file.id, 'bob')).toBeNull();
+      });
+    });
+
+    describe('claims and quota', () => {
+      it('claims within the limit, once, and releases', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        expect(
+          await store.claimStorage({ file_id: file.id, username: 'bob', limit: 1000, now: 7 }),
+        ).toEqual({ status: 'no_server_copy' });
+        await commit(file.id, blobFor(50));
+        expect(
+          await store.claimStorage({ file_id: file.id, username: 'bob', limit: 1000, now: 7 }),
+        ).toEqual({ status: 'claimed', total_stored_bytes: 100 });
+        expect(
+          await store.claimStorage({ file_id: file.id, username: 'bob', limit: 1000, now: 8 }),
+        ).toEqual({ status: 'already_claimed', total_stored_bytes: 100 });
+        expect(await store.getServerSeed(file.id)).toMatchObject({ permanent: true });
+        expect(await store.getClaim(file.id, 'bob')).toEqual({
+          id: `${file.id}:bob`,
+          file_id: file.id,
+          username: 'bob',
+          claimed_at: 7,
+          size: 100,
+        });
+        expect(await store.claimedFileIds([file.id, 'x'], 'bob')).toEqual(new Set([file.id]));
+        expect((await store.listClaims('bob')).map((c) => [c.file_id, c.name])).toEqual([
+          [file.id, file.name],
+        ]);
+        expect(await store.removeServerCopy(file.id, { onlyIfUnclaimed: true })).toEqual({
+          removed: [],
+          freed_blob_ids: [],
+        });
+
+        expect(await store.releaseClaim({ file_id: file.id, username: 'bob', now: 9 })).toEqual({
+          released: true,
+          total_stored_bytes: 0,
+          remaining_claims: 0,
+        });
+        expect(await store.getServerSeed(file.id)).toMatchObject({ permanent: false });
+        expect(await store.releaseClaim({ file_id: file.id, username: 'bob', now: 9 })).toEqual({
+          released: false,
+          total_stored_bytes: 0,
+          remaining_claims: 0,
+        });
+      });
+
+      it('refuses claims over the limit and from suspended users', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        await commit(file.id, blobFor(60));
+        expect(
+          await store.claimStorage({ file_id: file.id, username: 'bob', limit: 99, now: 1 }),
+        ).toEqual({ status: 'over_quota', total_stored_bytes: 0 });
+        await store.setSuspended('bob', true, 1);
+        expect(await store.getUserStatus('bob')).toEqual({
+          username: 'bob',
+          total_stored_bytes: 0,
+          suspended: true,
+        });
+        expect(
+          await store.claimStorage({ file_id: file.id, username: 'bob', limit: 1000, now: 1 }),
+        ).toEqual({ status: 'suspended' });
+      });
+
+      it('lets exactly one of two concurrent claims pass when both would exceed the limit', async () => {
+        const [a, b] = [newFile({ size: 60 }), newFile({ size: 60 })];
+        for (const file of [a, b]) await store.createFile(file);
+        await commit(a.id, blobFor(70, 60));
+        await commit(b.id, blobFor(71, 60));
+        const results = await Promise.all([
+          store.claimStorage({ file_id: a.id, username: 'carol', limit: 100, now: 1 }),
+          store.claimStorage({ file_id: b.id, username: 'carol', limit: 100, now: 1 }),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(['claimed', 'over_quota']);
+        expect((await store.getUserStatus('carol')).total_stored_bytes).toBe(60);
+      });
+    });
+
+    describe('shares', () => {
+      it('finds a share by token hash and revokes every share of a file', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        const share = {
+          id: randomUUID(),
+          file_id: file.id,
+          token_hash: 'a'.repeat(64),
+          scope: 'view',
+          password_hash: null,
+          expires_at: null,
+          revoked_at: null,
+          created_by: 'alice',
+          created_at: 1,
+        };
+        await store.createShare(share);
+        expect(await store.findShareByTokenHash('a'.repeat(64))).toEqual(share);
+        expect(await store.findShareByTokenHash('b'.repeat(64))).toBeNull();
+        expect(await store.revokeShares(file.id, 99)).toBe(1);
+        expect(await store.revokeShares(file.id, 100)).toBe(0);
+        expect((await store.findShareByTokenHash('a'.repeat(64)))?.revoked_at).toBe(99);
+      });
+    });
+  });
+}
