@@ -2,19 +2,22 @@
  * Configuration of the reference app that browser tests run against: no STUN servers
  * (no outside network), short timeouts so fallbacks show quickly.
  */
-import { resolveConfig } from '../../../src/core/config.js';
+import { resolveConfig, type ChatFilesConfigInput } from '../../../src/core/config.js';
 import type { AppConfig } from '../../../examples/chat-app/config-file.js';
+
+/** The `chat_files` block of the test server; browser clients use the same one. */
+export const BROWSER_TEST_CHAT_FILES: ChatFilesConfigInput = {
+  ice_servers: [],
+  probe_timeout: 1000,
+  peer_wait_timeout: 5000,
+  webrtc_timeout: 5000,
+  max_file_size: 100 * 1024 * 1024,
+};
 
 /** The app config used by the web-test-runner server plugin. */
 export function browserTestServerConfig(): AppConfig {
   return {
-    chatFiles: resolveConfig({
-      ice_servers: [],
-      probe_timeout: 1000,
-      peer_wait_timeout: 5000,
-      webrtc_timeout: 5000,
-      max_file_size: 100 * 1024 * 1024,
-    }),
+    chatFiles: resolveConfig(BROWSER_TEST_CHAT_FILES),
     chatApp: { users: { pat: { groups: ['pro'] } }, max_message_length: 4000 },
   };
 }

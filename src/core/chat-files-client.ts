@@ -1,0 +1,748 @@
+/**
+ * `ChatFiles`: the client a host page constructs once with its socket.io connection. It
+ * owns the worker bridge, the transfer manager, the transports (and the seeding side that
+ * answers other peers), the storage mirror registry and the REST client, and is the only
+ * object the elements talk to.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { AuthorizationLedger } from './authorizations.js';
+import {
+  cacheLimitBytes,
+  resolveConfig,
+  type ChatFilesConfig,
+  type ChatFilesConfigInput,
+} from './config.js';
+import { ChatFilesClientError, toClientError, type ClientErrorCode } from './errors.js';
+import { FileCache } from './file-cache.js';
+import { LocalFiles } from './local-files.js';
+import {
+  DEFAULT_API_BASE,
+  type MediaSyncAction,
+  type ServerStatus,
+  type ServerToClientEvents,
+  type StorePermanentlyResponse,
+  type UploadResponse,
+  type UserFileEntry,
+  type UserStorageResponse,
+} from './protocol.js';
+import { RestClient } from './rest-client.js';
+import { ServerStatusBatcher } from './server-status.js';
+import { validateShare } from './share-validation.js';
+import { request, type ChatFilesSocket } from './socket-requests.js';
+import {
+  LocalStoragePlugin,
+  ServerStoragePlugin,
+  StorageMirrorRegistry,
+  type MirrorHost,
+} from './storage-mirrors.js';
+import { TransferManager } from './transfer-manager.js';
+import type { TransferSnapshot } from './transfer-state.js';
+import { RelayHub } from './transports/relay-transport.js';
+import { PeerLinks } from './transports/webrtc-transport.js';
+import { WorkerBridge, type FileWorkerFactory } from './worker-bridge.js';
+
+/** Options of {@link ChatFiles}. */
+export interface ChatFilesClientOptions {
+  /**
+   * The host's connected socket.io client. Binary frames need the WebSocket transport; a
+   * socket created with polling only would carry them base64-encoded.
+   */
+  socket?: ChatFilesSocket | Socket;
+  /** Server URL to connect to when no `socket` is given. */
+  url?: string;
+  /** socket.io handshake auth when connecting by `url`. */
+  auth?: { token?: string };
+  /**
+   * Base URL of the REST routes.
+   * @default `${url}/api/chat/files` when `url` is given, else '/api/chat/files'
+   */
+  baseUrl?: string;
+  /** Bearer token for REST calls (or a function returning the current one); without it cookies are used. */
+  token?: string | (() => string | null | undefined) | null;
+  /** The signed-in user's username. Required. */
+  username: string;
+  /** The `chat_files` block; should match the server's. @default every documented default */
+  config?: ChatFilesConfigInput | ChatFilesConfig;
+  /**
+   * IndexedDB database of the piece cache; two clients in one page need different names.
+   * @default `chat-files:${username}`
+   */
+  cacheName?: string;
+  /** Creates the file worker, for hosts whose CSP forbids the inlined `blob:` worker. */
+  fileWorker?: FileWorkerFactory;
+  /**
+   * The `RTCPeerConnection` constructor; `null` disables WebRTC (the relay is used at once).
+   * @default globalThis.RTCPeerConnection, or null when the browser has none
+   */
+  RTCPeerConnection?: typeof RTCPeerConnection | null;
+  /** Diagnostics sink. @default silent */
+  logger?: (message: string, error?: unknown) => void;
+}
+
+/** Progress of a share, from hashing to upload. */
+export interface ShareProgress {
+  phase: 'preparing' | 'sharing' | 'uploading' | 'done';
+  /** 0–100 within the phase. */
+  progress: number;
+}
+
+/** Options of {@link ChatFiles.shareFile}. */
+export interface ShareOptions {
+  /** Cancels the share (before it is announced) or the upload (after). */
+  signal?: AbortSignal;
+  /** Also upload to the server. @default config.server_seeding.enabled */
+  upload?: boolean;
+  /** Called as the share advances. */
+  onProgress?: (progress: ShareProgress) => void;
+}
+
+/** What {@link ChatFiles.shareFile} resolves with. */
+export interface ShareResult {
+  file_id: string;
+  /** The chat message the server posted, as the host returned it. */
+  message?: unknown;
+  /** Whether the server now holds a copy. */
+  uploaded: boolean;
+  /** Why the upload failed, when it did (the file is shared peer-to-peer regardless). */
+  upload_error?: { code: ClientErrorCode; message: string };
+}
+
+/** Detail of the `chat-files-share` event. */
+export interface ShareEventDetail {
+  file_id: string;
+  room_id: string;
+  name: string;
+  size: number;
+  mime_type: string;
+}
+
+/** Detail of the `chat-files-upload` event. */
+export interface UploadEventDetail {
+  file_id: string;
+  state: 'uploading' | 'done' | 'error';
+  loaded: number;
+  total: number;
+  error?: { code: ClientErrorCode; message: string };
+}
+
+/** Events a {@link ChatFiles} client dispatches (CustomEvents). */
+export interface ChatFilesEventMap {
+  /** Every change of a transfer's state or progress. */
+  'chat-files-transfer': CustomEvent<TransferSnapshot>;
+  /** A file this client shared was announced in its room. */
+  'chat-files-share': CustomEvent<ShareEventDetail>;
+  /** Upload progress and outcome of a file this client sends to the server. */
+  'chat-files-upload': CustomEvent<UploadEventDetail>;
+}
+
+const DEFAULT_CLIENT = Symbol.for('chat-files.default-client');
+type Global = typeof globalThis & { [DEFAULT_CLIENT]?: ChatFiles | null };
+
+const destroyedError = () => new ChatFilesClientError('ERR_DESTROYED', 'The client was destroyed.');
+
+/** The chat-files browser client. */
+export class ChatFiles extends EventTarget {
+  /** The page-wide default client the elements use when they have no `.client`, or null. */
+  static get default(): ChatFiles | null {
+    return (globalThis as Global)[DEFAULT_CLIENT] ?? null;
+  }
+
+  /**
+   * Sets the page-wide default client (kept on `globalThis`, so two copies of the library
+   * on one page agree) and tells elements with `chat-files-client-changed` on `window`.
+   */
+  static setDefault(client: ChatFiles | null): void {
+    (globalThis as Global)[DEFAULT_CLIENT] = client;
+    if (typeof window !== 'undefined') {
+      window.dispatchEvent(new CustomEvent('chat-files-client-changed', { detail: client }));
+    }
+  }
+
+  /** The resolved configuration. */
+  readonly config: ChatFilesConfig;
+  /** The signed-in user. */
+  readonly username: string;
+  /** Downloads and their snapshots. */
+  readonly transfers: TransferManager;
+  /** Where copies of files live (`local`, `server`, and any the host adds). */
+  readonly storage: StorageMirrorRegistry;
+  /** The IndexedDB cache of this client. */
+  readonly cache: FileCache;
+  /** The socket the client speaks the protocol over. */
+  readonly socket: ChatFilesSocket;
+  /** The REST routes. */
+  readonly rest: RestClient;
+
+  private readonly worker: WorkerBridge;
+  private readonly local: LocalFiles;
+  private readonly links: PeerLinks;
+  private readonly relay: RelayHub;
+  private readonly statuses: ServerStatusBatcher;
+  private readonly ledger = new AuthorizationLedger();
+  private readonly revoked = new Set<string>();
+  private readonly ownsSocket: boolean;
+  private readonly log: (message: string, error?: unknown) => void;
+  private readonly detach: Array<() => void> = [];
+  private readonly uploads = new Map<string, Promise<UploadResponse>>();
+  private readonly background = new Set<Promise<unknown>>();
+  private destroyed = false;
+
+  constructor(options: ChatFilesClientOptions) {
+    super();
+    if (!options || typeof options !== 'object') {
+      throw new TypeError('new ChatFiles(options): pass { socket | url, username, ... }');
+    }
+    if (typeof options.username !== 'string' || options.username === '') {
+      throw new TypeError(
+        'new ChatFiles(options): options.username (the signed-in user) is required',
+      );
+    }
+    if (!options.socket && !options.url) {
+      throw new TypeError(
+        'new ChatFiles(options): pass options.socket (a socket.io client) or options.url',
+      );
+    }
+    this.username = options.username;
+    this.config = resolveConfig(options.config ?? {}, { onWarning: () => {} });
+    this.log = options.logger ?? (() => {});
+    this.ownsSocket = !options.socket;
+    this.socket = (options.socket ??
+      io(options.url!, { auth: options.auth ?? {}, transports: ['websocket'] })) as ChatFilesSocket;
+    const baseUrl =
+      options.baseUrl ??
+      (options.url ? `${options.url.replace(/\/+$/, '')}${DEFAULT_API_BASE}` : DEFAULT_API_BASE);
+    this.rest = new RestClient({ baseUrl, token: options.token });
+    this.worker = new WorkerBridge({
+      cacheName: options.cacheName ?? `chat-files:${options.username}`,
+      cacheLimitBytes: cacheLimitBytes(this.config),
+      createWorker: options.fileWorker,
+    });
+    this.cache = new FileCache(this.worker, this.config.piece_size);
+    this.local = new LocalFiles(this.worker, (fileId) => this.revoked.has(fileId));
+    const RTC =
+      options.RTCPeerConnection === undefined
+        ? (globalThis.RTCPeerConnection ?? null)
+        : options.RTCPeerConnection;
+    const provider = {
+      lookup: (fileId: string) => this.local.lookup(fileId),
+      readPiece: (fileId: string, index: number) => this.readPieceForPeer(fileId, index),
+    };
+    this.links = new PeerLinks({
+      socket: this.socket,
+      RTCPeerConnection: RTC,
+      iceServers: this.config.ice_servers,
+      chunkSize: this.config.chunk_size,
+      provider,
+      isAuthorized: (fileId, socketId) => this.ledger.has(fileId, socketId),
+      authorize: (fileId, socketId) => this.ledger.grant(fileId, socketId),
+      refuse: (fileId) => this.revoked.has(fileId),
+    });
+    this.relay = new RelayHub({
+      socket: this.socket,
+      provider,
+      chunkSize: this.config.chunk_size,
+      windowFrames: this.config.relay_batch_size,
+      refuse: (fileId) => this.revoked.has(fileId),
+      onServed: (fileId, socketId) => this.ledger.grant(fileId, socketId),
+    });
+    this.statuses = new ServerStatusBatcher(this.socket);
+    this.transfers = new TransferManager({
+      socket: this.socket,
+      worker: this.worker,
+      config: this.config,
+      rest: this.rest,
+      links: this.links,
+      relay: this.relay,
+      local: this.local,
+      log: this.log,
+      onComplete: (fileId) => this.registerSeed(fileId),
+      onSnapshot: (snapshot) =>
+        this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot })),
+    });
+    this.storage = new StorageMirrorRegistry();
+    const mirrorHost: MirrorHost = {
+      localCopy: async (fileId) => {
+        const inMemory = this.local.get(fileId) !== undefined;
+        const record = await this.worker.getRecord(fileId);
+        if (!record && !inMemory) return null;
+        return { complete: Boolean(record?.complete), bytes: record?.bytes ?? 0, inMemory };
+      },
+      isTransferring: (fileId) => this.transfers.isActive(fileId),
+      removeLocalCopy: (fileId) => this.removeLocalCopy(fileId),
+      serverStatus: (fileId) => this.serverStatus(fileId),
+      storePermanently: (fileId) => this.storePermanently(fileId),
+      removeFromServer: (fileId) => this.removeFromServer(fileId),
+      uploadToServer: (fileId) => this.uploadToServer(fileId),
+    };
+    this.storage.register(new LocalStoragePlugin(mirrorHost));
+    if (this.config.server_seeding.enabled)
+      this.storage.register(new ServerStoragePlugin(mirrorHost));
+
+    this.on('chat:file:probe', (event) => void this.answerProbe(event));
+    this.on('chat:file:revoked', (event) => this.onRevokedEvent(event.file_id));
+  }
+
+  // ---- internals ------------------------------------------------------------------
+
+  private on<E extends keyof ServerToClientEvents>(event: E, listener: ServerToClientEvents[E]) {
+    this.socket.on(event, listener as never);
+    const off = () => this.socket.off(event, listener as never);
+    this.detach.push(off);
+    return off;
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw destroyedError();
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.background.add(promise);
+    const forget = () => this.background.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /**
+   * Reads a piece to send to a peer. Subclasses may override it (tests use this to play a
+   * peer that corrupts data).
+   */
+  protected readPieceForPeer(fileId: string, index: number): Promise<ArrayBuffer | null> {
+    return this.local.readPiece(fileId, index);
+  }
+
+  private async answerProbe(
+    event: Parameters<ServerToClientEvents['chat:file:probe']>[0],
+  ): Promise<void> {
+    if (this.destroyed || event.requester_socket_id === this.socket.id) return;
+    const held = await this.local.lookup(event.file_id).catch(() => null);
+    if (!held || held.room_id !== event.room_id) return;
+    // The server delivered this probe only to members of the room: the asker may have it.
+    this.ledger.grant(event.file_id, event.requester_socket_id);
+    this.socket.emit('chat:file:probe_response', {
+      file_id: event.file_id,
+      has_file: true,
+      requester_socket_id: event.requester_socket_id,
+      ...(held.pieces ? { pieces: held.pieces.indexes() } : {}),
+    });
+  }
+
+  private registerSeed(fileId: string): void {
+    if (this.destroyed) return;
+    void request(this.socket, 'chat:file:seed_registered', { file_id: fileId }).catch((error) =>
+      this.log(`seed registration of ${fileId} failed`, error),
+    );
+  }
+
+  private onRevokedEvent(fileId: string): void {
+    this.revoked.add(fileId);
+    this.transfers.cancelTransfer(fileId);
+    this.local.delete(fileId);
+    void this.worker.remove(fileId).catch(() => {});
+    this.transfers.publish({
+      file_id: fileId,
+      state: 'unavailable',
+      progress: 0,
+      error: { code: 'ERR_GONE', message: 'This file is no longer available.' },
+    });
+  }
+
+  // ---- sharing ----------------------------------------------------------------------
+
+  /**
+   * Shares a file in a room: validates size and type (rejecting at once with
+   * `ERR_TOO_LARGE` / `ERR_UNSUPPORTED_TYPE`), hashes it into a piece manifest and draws a
+   * thumbnail in the worker, announces it (the server posts the `[FILE]` message), keeps it
+   * for seeding, caches it, and uploads it to the server when server seeding is on.
+   * Resolves once the upload (if any) has finished; an upload failure is reported in the
+   * result, not as a rejection, because the file is shared either way.
+   */
+  async shareFile(roomId: string, file: File, options: ShareOptions = {}): Promise<ShareResult> {
+    this.assertAlive();
+    const { signal, onProgress } = options;
+    if (typeof roomId !== 'string' || roomId === '') {
+      throw new ChatFilesClientError('ERR_VALIDATION', 'shareFile needs a room id.');
+    }
+    const mimeType = validateShare(file, this.config);
+    signal?.throwIfAborted();
+    onProgress?.({ phase: 'preparing', progress: 0 });
+    let lastReported = -1;
+    const [manifest, thumbnail] = await Promise.all([
+      this.worker.computeManifest(file, this.config.piece_size, (hashed) => {
+        const progress = file.size === 0 ? 100 : Math.floor((hashed / file.size) * 100);
+        if (progress !== lastReported) {
+          lastReported = progress;
+          onProgress?.({ phase: 'preparing', progress });
+        }
+      }),
+      mimeType.startsWith('image/')
+        ? this.worker
+            .makeThumbnail(file, mimeType, this.config.max_thumbnail_size)
+            .catch(() => null)
+        : Promise.resolve(null),
+    ]);
+    signal?.throwIfAborted();
+    this.assertAlive();
+    onProgress?.({ phase: 'sharing', progress: 0 });
+    const reply = await request(this.socket, 'chat:file:share', {
+      room_id: roomId,
+      name: file.name,
+      size: file.size,
+      mime_type: mimeType,
+      thumbnail: thumbnail?.data_url ?? null,
+      manifest,
+    });
+    const fileId = reply.file_id;
+    onProgress?.({ phase: 'sharing', progress: 100 });
+
+    this.local.set({ file_id: fileId, room_id: roomId, file, manifest });
+    this.transfers.publish({
+      file_id: fileId,
+      state: 'complete',
+      progress: 100,
+      transport: 'memory',
+    });
+    this.dispatchEvent(
+      new CustomEvent<ShareEventDetail>('chat-files-share', {
+        detail: {
+          file_id: fileId,
+          room_id: roomId,
+          name: file.name,
+          size: file.size,
+          mime_type: mimeType,
+        },
+      }),
+    );
+    // Cached in the background so the sharer can still seed after a reload.
+    void this.track(
+      this.worker
+        .storeBlob(
+          {
+            file_id: fileId,
+            room_id: roomId,
+            name: file.name,
+            size: file.size,
+            mime_type: mimeType,
+            manifest,
+          },
+          file,
+        )
+        .catch((error) => this.log(`caching shared file ${fileId} failed`, error)),
+    );
+
+    const result: ShareResult = { file_id: fileId, message: reply.message, uploaded: false };
+    if (options.upload ?? this.config.server_seeding.enabled) {
+      try {
+        onProgress?.({ phase: 'uploading', progress: 0 });
+        await this.uploadFile(fileId, roomId, file, {
+          signal,
+          onProgress: (loaded, total) =>
+            onProgress?.({
+              phase: 'uploading',
+              progress: total > 0 ? Math.floor((loaded / total) * 100) : 100,
+            }),
+        });
+        result.uploaded = true;
+      } catch (thrown) {
+        const error = toClientError(thrown, 'ERR_NETWORK', 'The upload failed.');
+        result.upload_error = error.toJSON();
+      }
+    }
+    onProgress?.({ phase: 'done', progress: 100 });
+    return result;
+  }
+
+  private uploadFile(
+    fileId: string,
+    roomId: string,
+    file: Blob,
+    options: { signal?: AbortSignal; onProgress?: (loaded: number, total: number) => void } = {},
+  ): Promise<UploadResponse> {
+    const running = this.uploads.get(fileId);
+    if (running) return running;
+    const name = (file as File).name ?? fileId;
+    const emit = (detail: UploadEventDetail) =>
+      this.dispatchEvent(new CustomEvent<UploadEventDetail>('chat-files-upload', { detail }));
+    emit({ file_id: fileId, state: 'uploading', loaded: 0, total: file.size });
+    const upload = this.rest
+      .upload(fileId, file, name, {
+        signal: options.signal,
+        onProgress: ({ loaded, total }) => {
+          options.onProgress?.(loaded, total);
+          emit({ file_id: fileId, state: 'uploading', loaded, total });
+        },
+      })
+      .then(async (response) => {
+        emit({ file_id: fileId, state: 'done', loaded: file.size, total: file.size });
+        // Let the room's cards know the server holds it now.
+        await request(this.socket, 'chat:file:server_cached', {
+          file_id: fileId,
+          room_id: roomId,
+          expires_at: response.expires_at,
+        }).catch((error) => this.log(`server_cached for ${fileId} failed`, error));
+        return response;
+      })
+      .catch((thrown: unknown) => {
+        const error = toClientError(thrown, 'ERR_NETWORK', 'The upload failed.');
+        emit({
+          file_id: fileId,
+          state: 'error',
+          loaded: 0,
+          total: file.size,
+          error: error.toJSON(),
+        });
+        throw error;
+      })
+      .finally(() => this.uploads.delete(fileId));
+    this.uploads.set(fileId, upload);
+    return this.track(upload);
+  }
+
+  /** Uploads a file this client holds (shared or downloaded) to the server. */
+  async uploadToServer(
+    fileId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<UploadResponse> {
+    this.assertAlive();
+    const file = await this.getFile(fileId);
+    const roomId =
+      this.local.get(fileId)?.room_id ?? (await this.worker.getRecord(fileId))?.room_id ?? null;
+    if (!file || !roomId) {
+      throw new ChatFilesClientError('ERR_NOT_FOUND', 'This device does not hold the file.');
+    }
+    return this.uploadFile(fileId, roomId, file, options);
+  }
+
+  // ---- downloading -----------------------------------------------------------------
+
+  /**
+   * Gets a file: from memory, the cache, peers (WebRTC, then the relay) or the server, and
+   * caches it and seeds it afterwards. A second call for the same file joins the first.
+   * Rejects with `ERR_UNAVAILABLE` when nobody can provide it, `ERR_CANCELLED` after
+   * {@link cancelTransfer}.
+   */
+  requestFile(fileId: string, roomId: string): Promise<File> {
+    if (this.destroyed) return Promise.reject(destroyedError());
+    if (this.revoked.has(fileId)) {
+      return Promise.reject(
+        new ChatFilesClientError('ERR_GONE', 'This file is no longer available.'),
+      );
+    }
+    return this.transfers.requestFile(fileId, roomId);
+  }
+
+  /** Stops a running download; the pieces already received stay cached for later. */
+  cancelTransfer(fileId: string): void {
+    this.transfers.cancelTransfer(fileId);
+  }
+
+  /** The file if this client already has it (memory or cache); never touches the network. */
+  async getFile(fileId: string): Promise<File | null> {
+    if (this.destroyed || this.revoked.has(fileId)) return null;
+    const local = this.local.get(fileId);
+    if (local) return local.file;
+    const record = await this.worker.getRecord(fileId);
+    if (!record?.complete) return null;
+    const blobs = await this.worker.getPieceBlobs(fileId);
+    if (!blobs) return null;
+    const file = new File(blobs, record.name, { type: record.mime_type });
+    this.local.set({ file_id: fileId, room_id: record.room_id, file, manifest: record.manifest });
+    if (!this.transfers.isActive(fileId)) {
+      this.transfers.publish({
+        file_id: fileId,
+        state: 'complete',
+        progress: 100,
+        transport: 'cache',
+      });
+    }
+    return file;
+  }
+
+  /** The latest snapshot of a file's transfer. */
+  transferState(fileId: string): TransferSnapshot {
+    const snapshot = this.transfers.transferState(fileId);
+    if (snapshot.state === 'available' && this.local.get(fileId)) {
+      return { file_id: fileId, state: 'complete', progress: 100, transport: 'memory' };
+    }
+    return snapshot;
+  }
+
+  /** Calls `listener` with every new snapshot of the file; returns the unsubscribe function. */
+  watch(fileId: string, listener: (snapshot: TransferSnapshot) => void): () => void {
+    return this.transfers.watch(fileId, listener);
+  }
+
+  /**
+   * Marks every completely cached file of a room as complete and registers this user as
+   * their seeder again (after a reload), so peers can download from this browser.
+   */
+  async loadCachedFilesForRoom(roomId: string): Promise<void> {
+    this.assertAlive();
+    const records = await this.worker.loadRoom(roomId);
+    for (const record of records) {
+      if (!record.complete || this.revoked.has(record.file_id)) continue;
+      if (!this.transfers.isActive(record.file_id)) {
+        const current = this.transfers.transferState(record.file_id);
+        if (current.state !== 'complete') {
+          this.transfers.publish({
+            file_id: record.file_id,
+            state: 'complete',
+            progress: 100,
+            transport: 'cache',
+          });
+        }
+      }
+      this.registerSeed(record.file_id);
+    }
+  }
+
+  /** Deletes this browser's copy of a file (memory and cache), cancelling its download. */
+  async removeLocalCopy(fileId: string): Promise<void> {
+    this.assertAlive();
+    this.transfers.cancelTransfer(fileId);
+    this.local.delete(fileId);
+    await this.worker.remove(fileId);
+    this.transfers.publish({ file_id: fileId, state: 'available', progress: 0 });
+  }
+
+  // ---- server storage --------------------------------------------------------------
+
+  /**
+   * The server's copy of a file for this user. Calls made in the same task are sent as one
+   * `chat:file:server_status_batch`.
+   */
+  serverStatus(fileId: string): Promise<ServerStatus> {
+    if (this.destroyed) return Promise.reject(destroyedError());
+    return this.statuses.get(fileId);
+  }
+
+  /** Number of status batch requests sent so far (diagnostics). */
+  get serverStatusRequests(): number {
+    return this.statuses.requestsSent;
+  }
+
+  /** Claims permanent server storage for a file (counts against the user's tier). */
+  storePermanently(fileId: string): Promise<StorePermanentlyResponse> {
+    return this.rest.storePermanently(fileId);
+  }
+
+  /** Releases the user's permanent storage claim on a file. */
+  removeFromServer(fileId: string): Promise<void> {
+    return this.rest.removeFromServer(fileId);
+  }
+
+  /** The user's server storage usage, tier and claimed files. */
+  userStorage(): Promise<UserStorageResponse> {
+    return this.rest.userStorage();
+  }
+
+  /** The user's files across rooms. */
+  userFiles(query?: { room_id?: string; search?: string }): Promise<UserFileEntry[]> {
+    return this.rest.userFiles(query);
+  }
+
+  // ---- live events for cards ---------------------------------------------------------
+
+  /** Tells the room's other members to play, pause or seek a media file. */
+  sendMediaSync(roomId: string, fileId: string, action: MediaSyncAction, time: number): void {
+    if (this.destroyed) return;
+    this.socket.emit('chat:media_sync', { room_id: roomId, file_id: fileId, action, time });
+  }
+
+  /** Media sync messages from other members for a file. */
+  onMediaSync(
+    fileId: string,
+    listener: (event: { action: MediaSyncAction; time: number; username: string }) => void,
+  ): () => void {
+    return this.on('chat:media_sync', (event) => {
+      if (event.file_id === fileId) {
+        listener({ action: event.action, time: event.time, username: event.username });
+      }
+    });
+  }
+
+  /** Shares the size a preview was resized to, so other members' cards match it. */
+  sendPreviewSize(fileId: string, width: number, height: number, messageId?: string): void {
+    if (this.destroyed) return;
+    this.socket.emit('chat:update_file_preview_size', {
+      file_id: fileId,
+      width,
+      height,
+      ...(messageId ? { message_id: messageId } : {}),
+    });
+  }
+
+  /** Preview sizes set by other members for a file. */
+  onPreviewSize(
+    fileId: string,
+    listener: (event: { width: number; height: number; username: string }) => void,
+  ): () => void {
+    return this.on('chat:update_file_preview_size', (event) => {
+      if (event.file_id === fileId && event.username !== this.username) {
+        listener({ width: event.width, height: event.height, username: event.username });
+      }
+    });
+  }
+
+  /** The server caching a file (after an upload by anyone in the room). */
+  onServerCached(
+    fileId: string,
+    listener: (event: { expires_at: number | null }) => void,
+  ): () => void {
+    return this.on('chat:file:server_cached', (event) => {
+      if (event.file_id === fileId) listener({ expires_at: event.expires_at });
+    });
+  }
+
+  /** The server dropping its copy of a file (expired, evicted or removed). */
+  onServerRemoved(
+    fileId: string,
+    listener: (event: { reason: 'expired' | 'evicted' | 'removed' }) => void,
+  ): () => void {
+    return this.on('chat:file:server_removed', (event) => {
+      if (event.file_id === fileId) listener({ reason: event.reason });
+    });
+  }
+
+  /** The owner revoking a file; the client has already stopped serving and dropped it. */
+  onRevoked(fileId: string, listener: () => void): () => void {
+    return this.on('chat:file:revoked', (event) => {
+      if (event.file_id === fileId) listener();
+    });
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  /**
+   * Stops everything: downloads (rejected with `ERR_DESTROYED`), served sessions, peer
+   * connections, timers, socket listeners, and the worker (after committing pending cache
+   * writes). Closes the socket if the client opened it. Idempotent.
+   */
+  destroy(): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    this.destroyed = true;
+    this.transfers.destroy();
+    this.statuses.destroy(destroyedError());
+    this.relay.destroy();
+    this.links.destroy();
+    for (const off of this.detach) off();
+    this.detach.length = 0;
+    this.local.clear();
+    this.ledger.clear();
+    if (this.ownsSocket) this.socket.disconnect();
+    if (ChatFiles.default === this) ChatFiles.setDefault(null);
+    return this.worker.terminate();
+  }
+
+  /**
+   * Resolves when background work started so far (caching shared files, uploads) has
+   * settled. Useful before a reload, and in tests.
+   */
+  async whenIdle(): Promise<void> {
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  /** True after {@link destroy}. */
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The checks a file passes before anything about it is sent: size and type against the
+ * configuration, with the same rules the server applies, so the user hears "too large" at
+ * once instead of after hashing half a gigabyte.
+ */
+import type { ChatFilesConfig } from './config.js';
+import { ChatFilesClientError } from './errors.js';
+import { formatBytes } from './format.js';
+
+const GENERIC_TYPE = 'application/octet-stream';
+const MIME_PATTERN = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
+/** The MIME type a file is shared as: lower-case, parameters dropped, generic when unknown. */
+export function normalizeMimeType(type: string | null | undefined): string {
+  const bare = (type ?? '').split(';', 1)[0].trim().toLowerCase();
+  return MIME_PATTERN.test(bare) ? bare : GENERIC_TYPE;
+}
+
+/** Whether `mime` is allowed; `null` allows everything, `type/*` allows a family. */
+export function isAllowedType(mime: string, allowList: readonly string[] | null): boolean {
+  if (allowList === null) return true;
+  return allowList.some((entry) => {
+    const allowed = entry.toLowerCase();
+    return allowed.endsWith('/*') ? mime.startsWith(allowed.slice(0, -1)) : allowed === mime;
+  });
+}
+
+/**
+ * Throws `ERR_TOO_LARGE` or `ERR_UNSUPPORTED_TYPE` (user-facing messages) when the file
+ * may not be shared; returns the normalized MIME type otherwise.
+ */
+export function validateShare(
+  file: Blob & { name?: string },
+  config: Pick<ChatFilesConfig, 'max_file_size' | 'server_seeding'>,
+): string {
+  const name = file.name ? `“${file.name}”` : 'This file';
+  if (file.size > config.max_file_size) {
+    throw new ChatFilesClientError(
+      'ERR_TOO_LARGE',
+      `${name} is ${formatBytes(file.size)}; files up to ${formatBytes(config.max_file_size)} can be shared.`,
+    );
+  }
+  const mime = normalizeMimeType(file.type);
+  if (!isAllowedType(mime, config.server_seeding.allowed_mime_types)) {
+    throw new ChatFilesClientError(
+      'ERR_UNSUPPORTED_TYPE',
+      `${name} is of type ${mime}, which cannot be shared here.`,
+    );
+  }
+  return mime;
+}

@@ -1,0 +1,100 @@
+/**
+ * The one interface every way of moving bytes implements, so the transfer manager does not
+ * care whether pieces come over a WebRTC data channel, the socket relay or the server's
+ * HTTP range downloads (WebTorrent's web seed idea). A source is asked for pieces and hands
+ * each one to a sink as it completes; the sink verifies and stores it and says whether it
+ * was good. Sources never decide what is valid.
+ */
+import type { PieceSet } from '../pieces.js';
+import type { PieceManifest } from '../protocol.js';
+
+/** How a source moves bytes. */
+export type TransportKind = 'webrtc' | 'relay' | 'server';
+
+/** What a source needs to know about the file it fetches. */
+export interface FileDescriptor {
+  file_id: string;
+  room_id: string;
+  size: number;
+  manifest: PieceManifest;
+}
+
+/** The sink's verdict on a delivered piece. */
+export type PieceVerdict = 'ok' | 'bad';
+
+/** Receives pieces from a source. */
+export interface PieceSink {
+  /**
+   * Takes ownership of `bytes` (it may be transferred to the worker) and resolves once the
+   * piece is verified and stored (`ok`) or rejected (`bad`). Sources wait for this before
+   * asking for more, which bounds the memory a fast source can fill.
+   */
+  deliver(index: number, bytes: ArrayBuffer): Promise<PieceVerdict>;
+}
+
+/** One place that can provide a file's pieces. */
+export interface PieceSource {
+  /** The transport used. */
+  readonly kind: TransportKind;
+  /** Who serves the bytes: a username, or `__server__`. */
+  readonly peer: string;
+  /** Stable identity for logs and for remembering failures, e.g. `webrtc:bob:<socket>`. */
+  readonly id: string;
+  /** Pieces this source can serve, or `null` when it has them all. */
+  readonly available: PieceSet | null;
+  /**
+   * Connects. Rejects as soon as the failure is known (no WebRTC in one browser, ICE
+   * failed, the peer refused), not only at the timeout.
+   */
+  open(signal: AbortSignal): Promise<void>;
+  /**
+   * Fetches `pieces`, delivering each to `sink` in any order. Resolves when every piece was
+   * delivered, rejects when the source is lost or `signal` aborts; pieces delivered before
+   * a failure stay delivered.
+   */
+  fetch(pieces: readonly number[], sink: PieceSink, signal: AbortSignal): Promise<void>;
+  /** Releases the connection. Idempotent. */
+  close(): void;
+}
+
+/** A file this client can serve to others, as the seeding side sees it. */
+export interface HeldFile {
+  file_id: string;
+  room_id: string;
+  size: number;
+  manifest: PieceManifest;
+  /** Pieces held, or `null` when all are. */
+  pieces: PieceSet | null;
+}
+
+/** Where the seeding side reads what it serves: memory first, then the cache. */
+export interface PieceProvider {
+  /** The file, if this client holds any of it; `null` otherwise. */
+  lookup(fileId: string): Promise<HeldFile | null>;
+  /** The bytes of one piece, or `null` when it is not held. */
+  readPiece(fileId: string, index: number): Promise<ArrayBuffer | null>;
+}
+
+/** Resolves after `ms`, or rejects when `signal` aborts first. */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** A promise that rejects with `signal.reason` when it aborts (never resolves). */
+export function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

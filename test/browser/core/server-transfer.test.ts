@@ -1,0 +1,78 @@
+import { expect } from '@open-wc/testing';
+import type { UploadEventDetail } from '../../../src/core/chat-files-client.js';
+import { firstDifference, makeTestFile } from '../support/bytes.js';
+import { closeClient, createRoom, destroyClients, makeClient } from '../support/clients.js';
+
+const MB = 1000 * 1000;
+
+describe('ChatFiles and the server copy', () => {
+  afterEach(destroyClients);
+
+  for (const size of [1 * MB, 20 * MB]) {
+    it(`uploads ${size / MB} MB and downloads it from the server when no peer is online`, async () => {
+      const alice = await makeClient('alice');
+      const bob = await makeClient('bob');
+      const roomId = await createRoom(alice.user, [bob.user]);
+      const file = makeTestFile(size, size + 7, 'kept.bin');
+      const uploads: UploadEventDetail[] = [];
+      alice.client.addEventListener('chat-files-upload', (e) =>
+        uploads.push((e as CustomEvent<UploadEventDetail>).detail),
+      );
+      const phases: string[] = [];
+      const shared = await alice.client.shareFile(roomId, file, {
+        onProgress: ({ phase }) => phases.at(-1) !== phase && phases.push(phase),
+      });
+      expect(shared.uploaded, JSON.stringify(shared.upload_error)).to.equal(true);
+      expect(phases).to.deep.equal(['preparing', 'sharing', 'uploading', 'done']);
+      expect(uploads.at(-1)?.state).to.equal('done');
+      expect((await bob.client.serverStatus(shared.file_id)).server_available).to.equal(true);
+      await closeClient(alice);
+
+      const started = performance.now();
+      const received = await bob.client.requestFile(shared.file_id, roomId);
+      console.log(`server: ${size / MB} MB in ${(performance.now() - started).toFixed(0)} ms`);
+      expect(await firstDifference(received, file)).to.equal(-1);
+      expect(bob.client.transferState(shared.file_id)).to.include({
+        state: 'complete',
+        transport: 'server',
+      });
+    });
+  }
+
+  it('coalesces a thousand status queries in one task into one batch request', async () => {
+    const alice = await makeClient('alice');
+    const roomId = await createRoom(alice.user, []);
+    const file = makeTestFile(1000, 1, 'tiny.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file);
+    const before = alice.client.serverStatusRequests;
+    const ids = Array.from({ length: 999 }, (_, i) => `missing-${i}`);
+    const statuses = await Promise.all(
+      [file_id, ...ids].map((id) => alice.client.serverStatus(id)),
+    );
+    expect(alice.client.serverStatusRequests - before).to.equal(1);
+    expect(statuses[0].server_available).to.equal(true);
+    expect(statuses[1]).to.deep.equal({
+      server_available: false,
+      user_has_claim: false,
+      expires_at: null,
+    });
+  });
+
+  it('claims and releases permanent storage, with server errors as client errors', async () => {
+    const alice = await makeClient('alice');
+    const roomId = await createRoom(alice.user, []);
+    const { file_id } = await alice.client.shareFile(roomId, makeTestFile(2000, 2, 'claim.bin'));
+    const claim = await alice.client.storePermanently(file_id);
+    expect(claim.total_stored_bytes).to.be.at.least(2000);
+    expect((await alice.client.userStorage()).claimed_files.map((f) => f.file_id)).to.include(
+      file_id,
+    );
+    expect((await alice.client.serverStatus(file_id)).user_has_claim).to.equal(true);
+    const files = await alice.client.userFiles({ room_id: roomId });
+    expect(files.map((f) => f.id)).to.include(file_id);
+    await alice.client.removeFromServer(file_id);
+    const error = await alice.client.storePermanently('no-such-file').catch((e) => e);
+    expect(error.code).to.equal('ERR_NOT_FOUND');
+    expect(error.status).to.equal(404);
+  });
+});
