@@ -112,6 +112,13 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
       throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may upload it.');
     }
     await requireMember(ctx, username, record.room_id);
+    // The limit may have been lowered since the file was shared.
+    if (record.size > config.max_file_size) {
+      throw new ChatFilesError(
+        'ERR_TOO_LARGE',
+        `The file is larger than the ${config.max_file_size}-byte limit.`,
+      );
+    }
     return record;
   };
 

@@ -160,4 +160,25 @@ describe('retention', () => {
     await settle();
     expect(strangerSaw).toEqual([]);
   });
+
+  it('cleans up leftovers at start-up too', async () => {
+    f = await startRoomFixture({ now: () => clock.now });
+    const dataDir = f.server.dataDir;
+    const storageDir = f.server.files.options.storageDir;
+    const kept = await shareAndUpload(f.alice, f.aliceSocket, bytesOf(10, 30));
+    await f.server.close({ keepData: true });
+    const stale = path.join(storageDir, `${'d'.repeat(32)}.part`);
+    await writeFile(stale, 'crashed mid-write');
+    const longAgo = new Date(Date.now() - 3 * 60 * MINUTE);
+    await utimes(stale, longAgo, longAgo);
+    f = await startRoomFixture({ now: () => clock.now, dataDir });
+    try {
+      expect((await filesIn(storageDir)).some((name) => name.endsWith('.part'))).toBe(false);
+      expect((await f.alice.fetch(`/${kept}/download`)).status).toBe(200);
+    } finally {
+      await f.server.close();
+      f = null;
+      (await import('node:fs')).rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -363,6 +363,25 @@ describe('server_seeding.enabled: false', () => {
         user_has_claim: false,
         expires_at: null,
       });
+      // Claims made before seeding was turned off can still be released.
+      const store = f.server.files.store;
+      await store.commitServerCopy({
+        file_id: fileId,
+        blob: {
+          id: 'a'.repeat(32),
+          sha256: 'b'.repeat(64),
+          md5: 'c'.repeat(32),
+          size: 10,
+          created_at: 1,
+        },
+        manifest: manifestOf(bytes),
+        sanitized_name: 'x',
+        now: Date.now(),
+        max_total_bytes: 1e9,
+      });
+      await store.claimStorage({ file_id: fileId, username: 'alice', limit: 1e9, now: 1 });
+      const released = await f.alice.json('POST', '/remove-from-server', { file_id: fileId });
+      expect(released).toMatchObject({ status: 200, body: { total_stored_bytes: 0 } });
     } finally {
       await f.server.close();
     }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ack, bytesOf, collect, nextEvent, settle } from '../support/helpers.js';
 import { startRoomFixture, type RoomFixture } from '../support/room-fixture.js';
 
@@ -248,6 +248,25 @@ describe('socket relay', () => {
     await ack(f.aliceSocket, 'chat:file:relay_cancel', { session_id: second.session_id });
   });
 
+  it('caps the relay sessions of one connection at 64', async () => {
+    const opened: string[] = [];
+    let refused: Record<string, unknown> | null = null;
+    for (let i = 0; i < 70 && !refused; i++) {
+      const reply = await ack(f.aliceSocket, 'chat:file:relay_request', {
+        file_id: fileId,
+        room_id: 'team',
+        source_username: 'bob',
+      });
+      if (reply.success) opened.push(reply.session_id as string);
+      else refused = reply;
+    }
+    expect(opened).toHaveLength(64);
+    expect(refused).toMatchObject({ success: false, code: 'ERR_RATE_LIMITED' });
+    for (const session_id of opened) {
+      await ack(f.aliceSocket, 'chat:file:relay_cancel', { session_id });
+    }
+  });
+
   it('refuses sources that are offline, outside the room, or not the named socket', async () => {
     const carol = f.server.user('carol');
     await f.server.join('team', 'carol');
@@ -274,5 +293,49 @@ describe('socket relay', () => {
       success: false,
       code: 'ERR_NOT_FOUND',
     });
+  });
+});
+
+describe('idle relay sessions', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('are closed after two idle minutes, telling both ends', async () => {
+    // Only the interval timers are faked, so the server's idle sweep can be driven
+    // while socket.io keeps its real timeouts.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const clock = { now: Date.now() };
+    const f = await startRoomFixture({ now: () => clock.now });
+    try {
+      const fileId = await f.share(f.bobSocket, { bytes: bytesOf(10) });
+      const reply = await ack(f.aliceSocket, 'chat:file:relay_request', {
+        file_id: fileId,
+        room_id: 'team',
+        source_username: 'bob',
+      });
+      const toSource = nextEvent(f.bobSocket, 'chat:file:relay_cancel');
+      const toRequester = nextEvent(f.aliceSocket, 'chat:file:relay_cancel');
+      clock.now += 60_000;
+      vi.advanceTimersByTime(30_000);
+      await settle(100);
+      // One idle minute is not enough.
+      expect(
+        await ack(f.aliceSocket, 'chat:file:relay_ack', {
+          session_id: reply.session_id,
+          source_socket_id: f.bobSocket.id,
+          file_id: fileId,
+          received_through: 0,
+        }),
+      ).toEqual({ success: true });
+      clock.now += 121_000;
+      vi.advanceTimersByTime(30_000);
+      const expected = { session_id: reply.session_id, file_id: fileId, reason: 'timeout' };
+      expect(await toSource).toEqual(expected);
+      expect(await toRequester).toEqual(expected);
+    } finally {
+      vi.useRealTimers();
+      await f.server.close();
+    }
   });
 });

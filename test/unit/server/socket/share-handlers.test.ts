@@ -88,6 +88,13 @@ describe('chat:file:share', () => {
     expect(file.name).toHaveLength(255);
     expect(file.name.endsWith('.pdf')).toBe(true);
 
+    const huge = await ack(f.aliceSocket, 'chat:file:share', {
+      room_id: 'team',
+      name: 'n'.repeat(4097),
+      size: 1,
+    });
+    expect(huge).toMatchObject({ success: false, code: 'ERR_VALIDATION' });
+
     const empty = await ack(f.aliceSocket, 'chat:file:share', {
       room_id: 'team',
       name: '',
