@@ -140,6 +140,13 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
     await ctx.ready;
     const user = await requireUser(ctx, req);
     requireSeedingEnabled(ctx);
+    if (req.readableEnded) {
+      // Another middleware already read the body; multer would wait for it forever.
+      throw new ChatFilesError(
+        'ERR_BAD_REQUEST',
+        'The upload body was consumed before it reached chat-files; mount the router before any multipart parser.',
+      );
+    }
     if (!req.is('multipart/form-data')) {
       throw new ChatFilesError(
         'ERR_BAD_REQUEST',

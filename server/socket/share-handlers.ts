@@ -8,6 +8,7 @@ import { encodeFileMessage } from '../../src/core/file-message.js';
 import { SERVER_SEEDER } from '../../src/core/protocol.js';
 import { expiresAt, isServable, requireFile, requireFileInRoom, requireMember } from '../access.js';
 import { isAllowedType, normalizeMimeType } from '../content-type.js';
+import { completeRemoval } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { cleanDisplayName } from '../file-names.js';
 import { parseManifest } from '../hashing.js';
@@ -97,7 +98,7 @@ async function share({ ctx, user }: SocketScope, payload: unknown) {
     );
   } catch (error) {
     // Without its message nobody can see the file; do not keep a record of it.
-    await ctx.store.deleteFile(file.id);
+    await completeRemoval(ctx, await ctx.store.deleteFile(file.id), 'removed');
     throw error;
   }
   return { file_id: file.id, message };

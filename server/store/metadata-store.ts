@@ -160,7 +160,7 @@ export interface MetadataStore {
   /** Creates a file record and registers its sender as a seeder. */
   createFile(file: NewFile): Promise<void>;
   /** Deletes a file record and everything that hangs off it (used to undo a failed share). */
-  deleteFile(fileId: string): Promise<void>;
+  deleteFile(fileId: string): Promise<RemovalResult>;
   /** One file, or `null`. */
   getFile(fileId: string): Promise<StoredFile | null>;
   /** Several files; unknown ids are skipped. */

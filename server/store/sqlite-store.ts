@@ -433,7 +433,7 @@ export class SqliteMetadataStore implements MetadataStore {
       .immediate();
   }
 
-  async deleteFile(fileId: string): Promise<void> {
+  async deleteFile(fileId: string): Promise<RemovalResult> {
     const result: RemovalResult = { removed: [], freed_blob_ids: [] };
     this.db
       .transaction(() => {
@@ -441,6 +441,7 @@ export class SqliteMetadataStore implements MetadataStore {
         this.statements.deleteFile.run(fileId);
       })
       .immediate();
+    return result;
   }
 
   async getFile(fileId: string): Promise<StoredFile | null> {

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { startBareServer } from '../support/bare-server.js';
@@ -337,6 +338,23 @@ describe('POST /upload with allowed_mime_types', () => {
       const hidden = await shareBytes(f.aliceSocket, png, { mime_type: 'text/plain' });
       expect((await uploadBytes(f.alice, hidden, png)).status).toBe(415);
       expect(await filesIn(storageDir)).toEqual(before);
+    } finally {
+      await f.server.close();
+    }
+  });
+});
+
+describe('POST /upload behind a host that already read the body', () => {
+  it('answers 400 at once instead of waiting for a body that will never come', async () => {
+    const f = await startRoomFixture({
+      middleware: [express.raw({ type: 'multipart/form-data', limit: '1mb' })],
+    });
+    try {
+      const bytes = Buffer.from('consumed');
+      const fileId = await shareBytes(f.aliceSocket, bytes);
+      const { status, body } = await uploadBytes(f.alice, fileId, bytes);
+      expect(status).toBe(400);
+      expect(body.error).toMatch(/mount the router before any multipart parser/);
     } finally {
       await f.server.close();
     }

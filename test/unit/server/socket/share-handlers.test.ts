@@ -198,6 +198,31 @@ describe('chat:file:share', () => {
   });
 });
 
+describe('chat:file:share when the host cannot post the message', () => {
+  it('answers an error and keeps no file record', async () => {
+    const server = await startBareServer({
+      host: {
+        postMessage: () => {
+          throw new Error('message store down');
+        },
+      },
+    });
+    try {
+      const socket = await server.user('zoe').socket();
+      const reply = await ack(socket, 'chat:file:share', {
+        room_id: 'general',
+        name: 'f.txt',
+        size: 1,
+      });
+      expect(reply).toMatchObject({ success: false, code: 'ERR_INTERNAL' });
+      expect(reply.error).not.toMatch(/message store down/);
+      expect(await server.files.store.listFiles({ sender: 'zoe', limit: 10 })).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('chat:file:share with allowed_mime_types', () => {
   let server: BareServer;
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { Server as SocketIOServer } from 'socket.io';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import {
@@ -36,6 +36,10 @@ export interface BareServerOptions {
   now?: () => number;
   /** Extra server options. */
   server?: Partial<ChatFilesServerOptions>;
+  /** Replaces methods of the test host adapter. */
+  host?: Partial<HostAdapter>;
+  /** Middleware the host runs before the files router. */
+  middleware?: RequestHandler[];
 }
 
 /** A user with a token. */
@@ -124,6 +128,7 @@ export async function startBareServer(options: BareServerOptions = {}): Promise<
     displayName: (username) => `${username[0]!.toUpperCase()}${username.slice(1)}`,
     listRoomIds: (username) =>
       [...rooms].filter(([, r]) => !r.deleted && r.members.has(username)).map(([id]) => id),
+    ...options.host,
   };
 
   io.on('connection', (socket) => {
@@ -141,6 +146,7 @@ export async function startBareServer(options: BareServerOptions = {}): Promise<
     now: options.now,
     ...options.server,
   });
+  for (const middleware of options.middleware ?? []) app.use(middleware);
   app.use('/api/chat/files', files.router);
   files.attach(io);
   await files.ready;
