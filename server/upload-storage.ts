@@ -39,12 +39,17 @@ export function receivedUpload(file: Express.Multer.File | undefined): ReceivedU
 /** Turns a failure while receiving into what the client should hear. */
 function receiveError(error: unknown, plan: UploadPlan): unknown {
   if (error instanceof TooManyBytesError) {
-    return new ChatFilesError(
-      'ERR_VALIDATION',
-      plan.record
-        ? `The upload is larger than the ${plan.record.size} bytes that were shared.`
-        : `The upload is larger than ${plan.maxBytes} bytes.`,
-    );
+    // With a record the bound is the shared size (never above max_file_size, which the
+    // route checks first); without one it is max_file_size itself.
+    return plan.record
+      ? new ChatFilesError(
+          'ERR_VALIDATION',
+          `The upload is larger than the ${plan.record.size} bytes that were shared.`,
+        )
+      : new ChatFilesError(
+          'ERR_TOO_LARGE',
+          `The file is larger than the ${plan.maxBytes}-byte limit.`,
+        );
   }
   if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
     return new ChatFilesError('ERR_STORAGE_FULL', 'The server disk is full; try again later.');
