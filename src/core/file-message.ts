@@ -2,6 +2,7 @@
  * The `[FILE]{...}` chat message codec: how a shared file travels as ordinary message
  * content, so hosts that know nothing of files still store and deliver it.
  */
+import { parseFederatedFile } from './federated-file.js';
 import type { FileMessagePayload } from './protocol.js';
 
 /** The prefix that marks a message's content as a file message. */
@@ -16,6 +17,7 @@ export function encodeFileMessage(payload: FileMessagePayload): string {
     mime_type: payload.mime_type,
   };
   if (payload.thumbnail) body.thumbnail = payload.thumbnail;
+  if (payload.federated) body.federated = parseFederatedFile(payload.federated);
   return FILE_MESSAGE_PREFIX + JSON.stringify(body);
 }
 
@@ -37,7 +39,7 @@ export function decodeFileMessage(content: unknown): FileMessagePayload | null {
     return null;
   }
   if (typeof raw !== 'object' || raw === null) return null;
-  const { file_id, name, size, mime_type, thumbnail } = raw as Record<string, unknown>;
+  const { file_id, name, size, mime_type, thumbnail, federated } = raw as Record<string, unknown>;
   if (typeof file_id !== 'string' || file_id === '') return null;
   if (typeof name !== 'string') return null;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return null;

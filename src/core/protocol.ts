@@ -21,6 +21,7 @@
  * - Errors: JSON `{ error, code }`; codes and statuses in `src/core/error-codes.ts`; server throws `ChatFilesError` (`server/errors.ts`) and one middleware maps it.
  */
 import type { ErrorCode } from './error-codes.js';
+import type { FederatedFile } from './federated-file.js';
 
 /** The integrity description of a file's content (ours). */
 export interface PieceManifest {
@@ -59,6 +60,11 @@ export interface FileMessagePayload {
   size: number;
   mime_type: string;
   thumbnail?: string | null;
+  /**
+   * Set when the file lives on another instance (federation): where to preview and
+   * download it. `file_id` is then this instance's id of the federated message (ours).
+   */
+  federated?: FederatedFile;
 }
 
 /** A failure reply, on REST (as the body) and on socket callbacks. */

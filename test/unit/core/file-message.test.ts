@@ -49,6 +49,27 @@ describe('[FILE] message codec', () => {
     expect(decodeFileMessage(content)).toBeNull();
   });
 
+  it('carries a federated file object and refuses a broken one', () => {
+    const federated = {
+      name: 'cat.png',
+      size: 3,
+      mimeType: 'image/png',
+      previewUrl: 'https://a.example/api/chat/files/shares/t/preview',
+      downloadUrl: 'https://a.example/api/chat/files/shares/t/download',
+      origin: 'https://a.example',
+    };
+    const withFederated = {
+      file_id: 'fed_1',
+      name: 'cat.png',
+      size: 3,
+      mime_type: 'image/png',
+      federated,
+    };
+    expect(decodeFileMessage(encodeFileMessage(withFederated))).toEqual(withFederated);
+    const broken = `[FILE]${JSON.stringify({ ...withFederated, federated: { ...federated, downloadUrl: 'javascript:x' } })}`;
+    expect(decodeFileMessage(broken)).toBeNull();
+  });
+
   it('recognises only string content', () => {
     expect(isFileMessage(42)).toBe(false);
     expect(isFileMessage('[FILE]{}')).toBe(true);
