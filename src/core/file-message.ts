@@ -49,7 +49,16 @@ export function decodeFileMessage(content: unknown): FileMessagePayload | null {
     size,
     mime_type: typeof mime_type === 'string' && mime_type ? mime_type : 'application/octet-stream',
   };
-  if (typeof thumbnail === 'string' && thumbnail.startsWith('data:image/'))
+  if (typeof thumbnail === 'string' && thumbnail.startsWith('data:image/')) {
     payload.thumbnail = thumbnail;
+  }
+  if (federated !== undefined) {
+    try {
+      payload.federated = parseFederatedFile(federated);
+    } catch {
+      // A federated block that does not validate cannot be fetched; show no file at all.
+      return null;
+    }
+  }
   return payload;
 }
