@@ -3,6 +3,7 @@
  * handler that turns thrown errors into `{ error, code }` responses.
  */
 import express, { type Router } from 'express';
+import { publicConfig } from '../src/core/config.js';
 import type { ServerContext } from './context.js';
 import { errorMiddleware } from './errors.js';
 import { downloadRoute } from './routes/download-route.js';
@@ -21,6 +22,10 @@ export function buildRouter(ctx: ServerContext): Router {
 
   router.get('/health', (_req, res) => {
     res.json({ ok: true, server_seeding: ctx.config.server_seeding.enabled });
+  });
+  // What a browser client needs to match the server (limits, timeouts, ICE servers).
+  router.get('/config', (_req, res) => {
+    res.json(publicConfig(ctx.config));
   });
   router.get('/user', listUserFilesRoute(ctx));
   router.get('/user/storage', userStorageRoute(ctx));

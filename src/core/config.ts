@@ -320,3 +320,31 @@ export function resolveConfig(
 export function cacheLimitBytes(config: Pick<ChatFilesConfig, 'cache_max_bytes'>): number {
   return Math.floor(config.cache_max_bytes * MiB);
 }
+
+/** The part of the config a browser client needs; server-only keys are left out. */
+export type PublicConfig = Omit<
+  ChatFilesConfig,
+  'server_seeding' | 'upload_tiers' | 'federation'
+> & {
+  server_seeding: Pick<
+    ServerSeedingConfig,
+    'enabled' | 'temp_cache_minutes' | 'allowed_mime_types'
+  >;
+  federation: Pick<FederationConfig, 'enabled'>;
+};
+
+/** Strips storage paths, caps, tiers and peer lists, which a browser has no use for. */
+export function publicConfig(config: ChatFilesConfig): PublicConfig {
+  const { server_seeding, upload_tiers: _tiers, federation, ...rest } = config;
+  return {
+    ...structuredClone(rest),
+    server_seeding: {
+      enabled: server_seeding.enabled,
+      temp_cache_minutes: server_seeding.temp_cache_minutes,
+      allowed_mime_types: server_seeding.allowed_mime_types
+        ? [...server_seeding.allowed_mime_types]
+        : null,
+    },
+    federation: { enabled: federation.enabled },
+  };
+}

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../../src/core/config.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  publicConfig,
+  resolveConfig,
+} from '../../../src/core/config.js';
 
 describe('resolveConfig', () => {
   it('fills every documented default', () => {
@@ -81,5 +86,27 @@ describe('resolveConfig', () => {
 
   it('refuses a block that is not an object', () => {
     expect(() => resolveConfig([1, 2])).toThrow(ConfigError);
+  });
+});
+
+describe('publicConfig', () => {
+  it('keeps what a browser needs and drops server-only keys', () => {
+    const config = resolveConfig(
+      {
+        max_file_size: 1000,
+        server_seeding: { allowed_mime_types: ['image/png'], storage_path: '/secret/path' },
+        federation: { enabled: true, peers: ['https://b.example'] },
+      },
+      { onWarning: () => {} },
+    );
+    const open = publicConfig(config);
+    expect(open.max_file_size).toBe(1000);
+    expect(open.server_seeding).toEqual({
+      enabled: true,
+      temp_cache_minutes: false,
+      allowed_mime_types: ['image/png'],
+    });
+    expect(open.federation).toEqual({ enabled: true });
+    expect(JSON.stringify(open)).not.toMatch(/secret|b\.example|upload_tiers/);
   });
 });
