@@ -43,3 +43,29 @@ export type {
 } from './core/storage-mirrors.js';
 export type { TransportKind } from './core/transports/transport.js';
 export type { FileWorkerFactory } from './core/worker-bridge.js';
+
+export { publicConfig } from './core/config.js';
+export type { PublicConfig } from './core/config.js';
+export { formatBytes } from './core/format.js';
+export {
+  parseFederatedFile,
+  serializeFederatedFile,
+  federatedFileFallbackText,
+  FederatedFileError,
+} from './core/federated-file.js';
+export type { FederatedFile } from './core/federated-file.js';
+
+// The elements: importing this module registers <chat-file-upload>, <chat-file-card> and
+// <chat-file-browser> (unless another copy of the SDK already did).
+export { ChatFileUpload } from './components/chat-file-upload/chat-file-upload.js';
+export { ChatFileCard } from './components/chat-file-card/chat-file-card.js';
+export { ChatFileBrowser } from './components/chat-file-browser/chat-file-browser.js';
+export { DEFAULT_STRINGS, setDefaultStrings } from './components/shared/strings.js';
+export type { ChatFilesStrings } from './components/shared/strings.js';
+export type {
+  ChatFileShareDetail,
+  ChatFileErrorDetail,
+  ChatFileCompleteDetail,
+  ChatFileStateDetail,
+} from './components/shared/events.js';
+export type { ChatFilesLike } from './components/shared/client-api.js';

@@ -3,7 +3,12 @@
  * live over socket.io.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ChatMessage } from '../../../src/core/protocol.js';
+import {
+  ChatFiles,
+  isFileMessage,
+  type ChatMessage,
+  type PublicConfig,
+} from '../../../src/index.js';
 
 interface RoomView {
   id: string;
@@ -35,6 +40,7 @@ class ChatPage {
   private rooms: RoomView[] = [];
   private currentRoomId = '';
   private socket: Socket | null = null;
+  private files: ChatFiles | null = null;
 
   async start(): Promise<void> {
     $('login-form').addEventListener('submit', (event) => {
@@ -51,6 +57,10 @@ class ChatPage {
       void this.createRoom();
     });
     window.addEventListener('popstate', () => void this.openRoom(this.roomFromUrl(), false));
+    $('files-toggle').addEventListener('click', () => this.toggleFiles());
+    document.addEventListener('chat-file-error', (event) => {
+      $('room-error').textContent = event.detail.message;
+    });
 
     try {
       const me = await api<{ username: string }>('GET', '/auth/me');
@@ -86,6 +96,7 @@ class ChatPage {
     $('chat').hidden = false;
     $('me').textContent = username;
     this.connect();
+    await this.startFiles(username);
     await this.loadRooms();
     await this.openRoom(this.roomFromUrl(), false);
   }
@@ -105,6 +116,24 @@ class ChatPage {
     socket.on('chat:message_received', (message: ChatMessage) => {
       if (message.room_id === this.currentRoomId) this.appendMessage(message);
     });
+  }
+
+  /** Sets up the chat-files client every element on the page uses. */
+  private async startFiles(username: string): Promise<void> {
+    const config = await api<PublicConfig>('GET', '/api/chat/files/config');
+    this.files = new ChatFiles({ socket: this.socket!, username, config });
+    ChatFiles.setDefault(this.files);
+    const upload = $('upload');
+    (upload as HTMLElement & { dropZone: HTMLElement | null }).dropZone = $('messages');
+  }
+
+  private toggleFiles(): void {
+    const chat = $('chat');
+    const showing = chat.dataset.view === 'files';
+    chat.dataset.view = showing ? 'room' : 'files';
+    $('files-view').hidden = showing;
+    $('files-toggle').setAttribute('aria-pressed', String(!showing));
+    if (!showing) void ($('browser') as HTMLElement & { reload(): Promise<void> }).reload();
   }
 
   private async loadRooms(): Promise<void> {
@@ -168,6 +197,8 @@ class ChatPage {
     }
     if (!room.member) await api('POST', `/api/rooms/${encodeURIComponent(room.id)}/join`);
     this.currentRoomId = room.id;
+    $('upload').setAttribute('room-id', room.id);
+    void this.files?.loadCachedFilesForRoom(room.id);
     if (push) history.pushState(null, '', `/?room=${encodeURIComponent(room.id)}`);
     $('room-title').textContent = `# ${room.name}`;
     document.body.dataset.room = room.id;
@@ -197,7 +228,13 @@ class ChatPage {
     meta.append(sender, time);
     const body = document.createElement('div');
     body.className = 'message__body';
-    body.textContent = message.content;
+    if (isFileMessage(message.content)) {
+      const card = document.createElement('chat-file-card');
+      card.message = message;
+      body.append(card);
+    } else {
+      body.textContent = message.content;
+    }
     item.append(meta, body);
     list.append(item);
     list.scrollTop = list.scrollHeight;

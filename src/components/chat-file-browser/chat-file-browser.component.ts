@@ -34,6 +34,7 @@ const SEARCH_DEBOUNCE_MS = 150;
  * collapsed "Deleted Rooms" group. Cards render in browse mode. The view state is kept in
  * localStorage under `storage-prefix`, so two browsers on one page keep their own.
  *
+ * @tag chat-file-browser
  * @summary The user's files across rooms.
  * @event chat-file-error - Loading failed; `detail` is `{ code, message }`.
  * @csspart base - The wrapper.

@@ -35,6 +35,7 @@ const TRANSPORT_LABELS: Record<TransportName, string> = {
  *
  * Build it from a `[FILE]` message (`card.message = msg`) or from its attributes.
  *
+ * @tag chat-file-card
  * @summary A file shared in a chat room.
  * @event chat-file-state - The state changed; `detail` is `{ file_id, state, progress, transport? }`.
  * @event chat-file-complete - The download finished; `detail` is `{ file_id, file, transport }`.
@@ -160,7 +161,13 @@ export class ChatFileCard extends LitElement {
     const pending = client
       .requestFile(this.fileId, this.roomId)
       .then((file) => {
-        this.onComplete(file);
+        const latest = client.transferState(this.fileId);
+        this.setSnapshot({
+          ...latest,
+          state: 'complete',
+          progress: 100,
+          transport: latest.transport ?? 'cache',
+        });
         return file;
       })
       .catch((error: unknown) => {
@@ -248,13 +255,19 @@ export class ChatFileCard extends LitElement {
     this.subscriptions.push(client.watch(fileId, (snapshot) => this.setSnapshot(snapshot)));
     this.subscriptions.push(client.onRevoked(fileId, () => this.markUnavailable()));
     // A file already in this tab or the cache shows as complete without asking anyone.
-    void client.getFile(fileId).then((file) => {
-      if (file && this.fileId === fileId && this.state !== 'complete') {
-        this.onComplete(file);
-      } else if (!file && this.fileId === fileId) {
-        this.maybeAutoDownload(client);
-      }
-    });
+    void client.getFile(fileId).then(
+      (file) => {
+        if (this.fileId !== fileId) return;
+        if (file) {
+          const latest = client.transferState(fileId);
+          const transport = latest.state === 'complete' ? latest.transport : 'cache';
+          this.setSnapshot({ file_id: fileId, state: 'complete', progress: 100, transport });
+        } else {
+          this.maybeAutoDownload(client);
+        }
+      },
+      () => undefined,
+    );
     if (!this.browseMode && client.config.server_seeding.enabled) {
       this.subscriptions.push(
         client.onServerCached(fileId, ({ expires_at }) => {
@@ -289,30 +302,36 @@ export class ChatFileCard extends LitElement {
   private setSnapshot(snapshot: TransferSnapshot): void {
     if (snapshot.file_id !== this.fileId) return;
     if (this.state === 'unavailable' && snapshot.state !== 'unavailable') return;
+    const wasComplete = this.state === 'complete';
     const changed = snapshot.state !== this.state || snapshot.transport !== this.transport;
     this.state = snapshot.state;
     this.progress = Math.max(0, Math.min(100, Math.round(snapshot.progress)));
     this.transport = snapshot.state === 'complete' ? snapshot.transport : undefined;
     if (snapshot.error && snapshot.state === 'error') this.errorMessage = snapshot.error.message;
     if (changed) emit(this, 'chat-file-state', { ...snapshot });
+    if (snapshot.state === 'complete' && !wasComplete) void this.onComplete();
   }
 
-  private onComplete(file: File): void {
-    const snapshot = this.clients.client?.transferState(this.fileId);
-    const transport =
-      snapshot?.state === 'complete' ? snapshot.transport : (this.transport ?? 'cache');
-    this.setSnapshot({ file_id: this.fileId, state: 'complete', progress: 100, transport });
-    if (!this.preview && canPreview(this.mimeType)) {
-      void loadPreview(file, this.mimeType).then((content) => {
-        this.releasePreview();
-        this.preview = content;
-      });
-    }
+  /** Once the bytes are here, whatever brought them: the event, and the preview. */
+  private async onComplete(): Promise<void> {
+    const fileId = this.fileId;
+    // A client destroyed meanwhile (page teardown) has nothing to show.
+    const file = await this.clients.client?.getFile(fileId).catch(() => null);
+    if (!file || this.fileId !== fileId || this.state !== 'complete') return;
     emit<ChatFileCompleteDetail>(this, 'chat-file-complete', {
-      file_id: this.fileId,
+      file_id: fileId,
       file,
-      transport,
+      transport: this.transport,
     });
+    if (!this.preview && canPreview(this.mimeType)) {
+      const content = await loadPreview(file, this.mimeType);
+      if (this.fileId !== fileId) {
+        if (content.url) URL.revokeObjectURL(content.url);
+        return;
+      }
+      this.releasePreview();
+      this.preview = content;
+    }
   }
 
   private releasePreview(): void {

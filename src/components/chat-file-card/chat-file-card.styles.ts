@@ -27,8 +27,8 @@ export const cardStyles = css`
     gap: 0.5rem;
   }
   :host([state='unavailable']) .card {
-    opacity: 0.75;
     border-style: dashed;
+    background: #f7f7f9;
   }
   :host([state='error']) .card {
     border-color: var(--chat-file-error);

@@ -28,6 +28,7 @@ let nextKey = 0;
  * Files that are too large or of a type not allowed are refused with a message before
  * anything is sent.
  *
+ * @tag chat-file-upload
  * @summary Pick, drop or paste files to share them in a room.
  * @event chat-file-share - A file was shared; `detail` is `{ file_id, room_id, name, size, mime_type }`.
  * @event chat-file-error - A file was refused or failed; `detail` is `{ code, message, name }`.

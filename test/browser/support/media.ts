@@ -1,0 +1,60 @@
+/**
+ * Real media files made in the page: a PNG drawn on a canvas and a short WebM video
+ * recorded from a canvas, so previews and media sync are tested on bytes Chromium decodes.
+ */
+
+/** A PNG of the given size with a gradient and a label. */
+export async function makePng(width = 64, height = 48, name = 'picture.png'): Promise<File> {
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d')!;
+  const gradient = context.createLinearGradient(0, 0, width, height);
+  gradient.addColorStop(0, '#2f5bd3');
+  gradient.addColorStop(1, '#f2a33a');
+  context.fillStyle = gradient;
+  context.fillRect(0, 0, width, height);
+  const blob = await canvas.convertToBlob({ type: 'image/png' });
+  return new File([blob], name, { type: 'image/png' });
+}
+
+/** A WebM video of about `seconds`, recorded from an animated canvas. */
+export async function makeWebm(seconds = 2, name = 'clip.webm'): Promise<File> {
+  const canvas = document.createElement('canvas');
+  canvas.width = 160;
+  canvas.height = 120;
+  const context = canvas.getContext('2d')!;
+  const stream = canvas.captureStream(15);
+  const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+  const chunks: Blob[] = [];
+  recorder.ondataavailable = (event) => chunks.push(event.data);
+  const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+  recorder.start(100);
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const draw = () => {
+      const t = (performance.now() - started) / 1000;
+      context.fillStyle = `hsl(${(t * 120) % 360} 70% 50%)`;
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.fillStyle = '#fff';
+      context.fillRect((t * 60) % canvas.width, 50, 20, 20);
+      if (t < seconds) requestAnimationFrame(draw);
+      else resolve();
+    };
+    draw();
+  });
+  recorder.stop();
+  await stopped;
+  return new File(chunks, name, { type: 'video/webm' });
+}
+
+/** Resolves when `check` returns true, polling every 25 ms; rejects after `timeout` ms. */
+export async function until(
+  check: () => boolean,
+  timeout = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = performance.now() + timeout;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
