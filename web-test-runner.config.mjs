@@ -17,36 +17,57 @@ if (!executablePath) {
 }
 
 const { chromiumArgs } = await tsImport('./test/support/chromium-args.ts', import.meta.url);
-const { browserTestServerConfig } = await tsImport(
+const { browserTestServerConfig, browserTestLargeServerConfig } = await tsImport(
   './test/browser/support/server-config.ts',
   import.meta.url,
 );
 
-/** Starts the reference app on a free port for the tests; its URL is served at /__chat-server__. */
+/**
+ * Starts the reference app on a free port for the tests; its URL is served at
+ * /__chat-server__. `?profile=large` starts (on first use) a second app that accepts
+ * files up to 600 MB, for the large-transfer measurement.
+ */
 function chatServerPlugin() {
-  let chat;
-  let dataDir;
-  let url;
+  const profiles = { default: browserTestServerConfig, large: browserTestLargeServerConfig };
+  const running = new Map();
+  const start = (profile) => {
+    let app = running.get(profile);
+    if (!app) {
+      app = (async () => {
+        const { createChatApp } = await tsImport('./examples/chat-app/app.ts', import.meta.url);
+        const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-wtr-'));
+        const chat = createChatApp({
+          dataDir,
+          config: profiles[profile](),
+          corsOrigins: true,
+          logger: { info() {}, warn() {}, error: (m, e) => console.error('[chat-server]', m, e) },
+        });
+        const port = await chat.listen(0, '127.0.0.1');
+        return { chat, dataDir, url: `http://127.0.0.1:${port}` };
+      })();
+      running.set(profile, app);
+    }
+    return app;
+  };
   return {
     name: 'chat-server',
     async serverStart() {
-      const { createChatApp } = await tsImport('./examples/chat-app/app.ts', import.meta.url);
-      dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-wtr-'));
-      chat = createChatApp({
-        dataDir,
-        config: browserTestServerConfig(),
-        corsOrigins: true,
-        logger: { info() {}, warn() {}, error: (m, e) => console.error('[chat-server]', m, e) },
-      });
-      const port = await chat.listen(0, '127.0.0.1');
-      url = `http://127.0.0.1:${port}`;
+      await start('default');
     },
     async serverStop() {
-      await chat?.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      for (const app of running.values()) {
+        const { chat, dataDir } = await app;
+        await chat.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
-    serve(context) {
+    async serve(context) {
       if (context.path === '/__chat-server__') {
+        const profile = context.URL.searchParams.get('profile') ?? 'default';
+        if (!Object.hasOwn(profiles, profile)) {
+          return { body: JSON.stringify({ error: `unknown profile ${profile}` }), type: 'json' };
+        }
+        const { url } = await start(profile);
         return { body: JSON.stringify({ url }), type: 'application/json' };
       }
       // Vite's inline-worker import, served as a module worker straight from source.
@@ -79,7 +100,12 @@ export default {
   browsers: [
     playwrightLauncher({
       product: 'chromium',
-      launchOptions: { executablePath, headless: true, args: chromiumArgs },
+      launchOptions: {
+        executablePath,
+        headless: true,
+        // Precise heap figures (and gc()) for the memory measurement of large transfers.
+        args: [...chromiumArgs, '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+      },
     }),
   ],
 };

@@ -364,14 +364,21 @@ export class ChatFiles extends EventTarget {
     }
     const mimeType = validateShare(file, this.config);
     signal?.throwIfAborted();
-    onProgress?.({ phase: 'preparing', progress: 0 });
-    let lastReported = -1;
+    // Hashing progress comes from the worker and may arrive after hashing is over: only
+    // report it while still preparing, so phases never go backwards.
+    let phase: ShareProgress['phase'] = 'preparing';
+    const report = (progress: ShareProgress) => {
+      phase = progress.phase;
+      onProgress?.(progress);
+    };
+    report({ phase: 'preparing', progress: 0 });
+    let lastReported = 0;
     const [manifest, thumbnail] = await Promise.all([
       this.worker.computeManifest(file, this.config.piece_size, (hashed) => {
         const progress = file.size === 0 ? 100 : Math.floor((hashed / file.size) * 100);
-        if (progress !== lastReported) {
+        if (phase === 'preparing' && progress !== lastReported) {
           lastReported = progress;
-          onProgress?.({ phase: 'preparing', progress });
+          report({ phase: 'preparing', progress });
         }
       }),
       mimeType.startsWith('image/')
@@ -382,7 +389,7 @@ export class ChatFiles extends EventTarget {
     ]);
     signal?.throwIfAborted();
     this.assertAlive();
-    onProgress?.({ phase: 'sharing', progress: 0 });
+    report({ phase: 'sharing', progress: 0 });
     const reply = await request(this.socket, 'chat:file:share', {
       room_id: roomId,
       name: file.name,
@@ -392,7 +399,7 @@ export class ChatFiles extends EventTarget {
       manifest,
     });
     const fileId = reply.file_id;
-    onProgress?.({ phase: 'sharing', progress: 100 });
+    report({ phase: 'sharing', progress: 100 });
 
     this.local.set({ file_id: fileId, room_id: roomId, file, manifest });
     this.transfers.publish({
@@ -432,14 +439,16 @@ export class ChatFiles extends EventTarget {
     const result: ShareResult = { file_id: fileId, message: reply.message, uploaded: false };
     if (options.upload ?? this.config.server_seeding.enabled) {
       try {
-        onProgress?.({ phase: 'uploading', progress: 0 });
+        report({ phase: 'uploading', progress: 0 });
         await this.uploadFile(fileId, roomId, file, {
           signal,
-          onProgress: (loaded, total) =>
-            onProgress?.({
+          onProgress: (loaded, total) => {
+            if (phase !== 'uploading') return;
+            report({
               phase: 'uploading',
               progress: total > 0 ? Math.floor((loaded / total) * 100) : 100,
-            }),
+            });
+          },
         });
         result.uploaded = true;
       } catch (thrown) {
@@ -447,7 +456,7 @@ export class ChatFiles extends EventTarget {
         result.upload_error = error.toJSON();
       }
     }
-    onProgress?.({ phase: 'done', progress: 100 });
+    report({ phase: 'done', progress: 100 });
     return result;
   }
 

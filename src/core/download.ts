@@ -83,6 +83,7 @@ export class Download {
   private readonly dropped = new Set<string>();
   private readonly badFrom = new Map<number, Set<string>>();
   private writing = false;
+  private settled = false;
 
   constructor(ctx: DownloadContext, fileId: string, roomId: string) {
     this.ctx = ctx;
@@ -105,7 +106,13 @@ export class Download {
     this.controller.abort(reason);
   }
 
-  private update(patch: Partial<TransferSnapshot>): void {
+  /**
+   * Publishes a change. Once the download has settled only the final snapshot counts:
+   * piece deliveries still in flight after a cancel must not resurrect "transferring".
+   */
+  private update(patch: Partial<TransferSnapshot>, final = false): void {
+    if (this.settled && !final) return;
+    if (final) this.settled = true;
     const next: TransferSnapshot = { ...this.current, ...patch, file_id: this.fileId };
     if (this.held) {
       next.total_pieces = this.held.size;
@@ -124,16 +131,14 @@ export class Download {
     } catch (thrown) {
       const error = toClientError(thrown, 'ERR_INTERNAL', 'The download failed.');
       if (error.code === 'ERR_CANCELLED' || error.code === 'ERR_DESTROYED') {
-        this.update({
-          state: 'available',
-          transport: undefined,
-          peer: undefined,
-          error: undefined,
-        });
+        this.update(
+          { state: 'available', transport: undefined, peer: undefined, error: undefined },
+          true,
+        );
       } else if (error.code === 'ERR_UNAVAILABLE' || isGone(error)) {
-        this.update({ state: 'unavailable', peer: undefined, error: error.toJSON() });
+        this.update({ state: 'unavailable', peer: undefined, error: error.toJSON() }, true);
       } else {
-        this.update({ state: 'error', peer: undefined, error: error.toJSON() });
+        this.update({ state: 'error', peer: undefined, error: error.toJSON() }, true);
       }
       throw error;
     } finally {
@@ -145,7 +150,10 @@ export class Download {
   }
 
   private complete(file: File, transport: TransportName): File {
-    this.update({ state: 'complete', progress: 100, transport, peer: undefined, error: undefined });
+    this.update(
+      { state: 'complete', progress: 100, transport, peer: undefined, error: undefined },
+      true,
+    );
     return file;
   }
 

@@ -75,22 +75,6 @@ export interface PieceProvider {
   readPiece(fileId: string, index: number): Promise<ArrayBuffer | null>;
 }
 
-/** Resolves after `ms`, or rejects when `signal` aborts first. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** A promise that rejects with `signal.reason` when it aborts (never resolves). */
 export function whenAborted(signal: AbortSignal): Promise<never> {
   return new Promise<never>((_, reject) => {

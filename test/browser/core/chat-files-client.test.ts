@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { ChatFiles } from '../../../src/core/chat-files-client.js';
+import { decodeFileMessage } from '../../../src/core/file-message.js';
 import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
 import { firstDifference, makeTestFile } from '../support/bytes.js';
 import {
@@ -114,6 +115,32 @@ describe('ChatFiles: exchanging files between two clients', () => {
       await firstDifference((await again.client.requestFile(file_id, roomId))!, file),
     ).to.equal(-1);
     expect(again.client.transferState(file_id).transport).to.equal('cache');
+  });
+
+  it('shares an image with a thumbnail that fits the configured size', async () => {
+    const { alice, bob, roomId } = await pair({
+      seeder: { configOverrides: { max_thumbnail_size: 6000 } },
+    });
+    const canvas = new OffscreenCanvas(1600, 900);
+    const ctx = canvas.getContext('2d')!;
+    for (let i = 0; i < 400; i++) {
+      ctx.fillStyle = `hsl(${i * 37}, 80%, 50%)`;
+      ctx.fillRect((i * 97) % 1600, (i * 61) % 900, 120, 80);
+    }
+    const image = new File([await canvas.convertToBlob({ type: 'image/png' })], 'photo.png', {
+      type: 'image/png',
+    });
+    const bobSocket = bob.client.socket;
+    const message = new Promise<string>((resolve) =>
+      bobSocket.on('chat:message_received', (m) => resolve(m.content)),
+    );
+    await alice.client.shareFile(roomId, image, { upload: false });
+    const payload = decodeFileMessage(await message)!;
+    expect(payload.name).to.equal('photo.png');
+    expect(payload.thumbnail).to.match(/^data:image\/(webp|jpeg);base64,/);
+    expect(payload.thumbnail!.length).to.be.at.most(6000);
+    const bitmap = await createImageBitmap(await (await fetch(payload.thumbnail!)).blob());
+    expect(bitmap.width / bitmap.height).to.be.closeTo(16 / 9, 0.05);
   });
 
   it('rejects files that are too large or of a forbidden type before sending anything', async () => {

@@ -7,7 +7,7 @@ import { deleteDB } from 'idb';
 import { ChatFiles, type ChatFilesClientOptions } from '../../../src/core/chat-files-client.js';
 import type { ChatFilesConfigInput } from '../../../src/core/config.js';
 import { uniqueCacheName } from './bytes.js';
-import { BROWSER_TEST_CHAT_FILES } from './server-config.js';
+import { BROWSER_TEST_CHAT_FILES, BROWSER_TEST_LARGE_CHAT_FILES } from './server-config.js';
 import { login, uniqueName, type TestUser } from './server.js';
 
 /** A client and what the test needs to drive it. */
@@ -29,6 +29,8 @@ export interface MakeClientOptions extends Partial<ChatFilesClientOptions> {
   configOverrides?: ChatFilesConfigInput;
   /** Client class, for tests that play a misbehaving peer. */
   Client?: typeof ChatFiles;
+  /** Test server profile (`large` accepts files up to 600 MB). */
+  profile?: 'default' | 'large';
 }
 
 /** Logs in (a new user unless given), connects and builds a client. */
@@ -36,16 +38,18 @@ export async function makeClient(
   label: string,
   options: MakeClientOptions = {},
 ): Promise<TestClient> {
-  const user = options.user ?? (await login(uniqueName(label)));
+  const profile = options.profile ?? 'default';
+  const user = options.user ?? (await login(uniqueName(label), profile));
   const socket = await user.connect();
   const cacheName = options.cacheName ?? uniqueCacheName(label);
-  const { user: _u, configOverrides, Client = ChatFiles, ...rest } = options;
+  const { user: _u, profile: _p, configOverrides, Client = ChatFiles, ...rest } = options;
+  const base = profile === 'large' ? BROWSER_TEST_LARGE_CHAT_FILES : BROWSER_TEST_CHAT_FILES;
   const client = new Client({
     socket,
     username: user.username,
     token: user.token,
     baseUrl: `${user.base}/api/chat/files`,
-    config: { ...BROWSER_TEST_CHAT_FILES, ...configOverrides },
+    config: { ...base, ...configOverrides },
     ...rest,
     cacheName,
   });

@@ -21,3 +21,16 @@ export function browserTestServerConfig(): AppConfig {
     chatApp: { users: { pat: { groups: ['pro'] } }, max_message_length: 4000 },
   };
 }
+
+/** Limits of the second test server, used to measure transfers of a 500 MB file. */
+export const BROWSER_TEST_LARGE_CHAT_FILES: ChatFilesConfigInput = {
+  ...BROWSER_TEST_CHAT_FILES,
+  max_file_size: 600 * 1024 * 1024,
+  // Each client caches the whole file; the default 500 MB would evict it at the last piece.
+  cache_max_bytes: 1200,
+};
+
+/** The app config of the large-file test server (`/__chat-server__?profile=large`). */
+export function browserTestLargeServerConfig(): AppConfig {
+  return { ...browserTestServerConfig(), chatFiles: resolveConfig(BROWSER_TEST_LARGE_CHAT_FILES) };
+}

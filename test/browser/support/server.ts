@@ -4,14 +4,21 @@
  */
 import { io, type Socket } from 'socket.io-client';
 
-let cachedUrl: Promise<string> | null = null;
+const cachedUrls = new Map<string, Promise<string>>();
 
-/** Base URL of the test server, e.g. `http://127.0.0.1:41234`. */
-export function serverUrl(): Promise<string> {
-  cachedUrl ??= fetch('/__chat-server__')
-    .then((r) => r.json() as Promise<{ url: string }>)
-    .then((body) => body.url);
-  return cachedUrl;
+/**
+ * Base URL of the test server, e.g. `http://127.0.0.1:41234`; `profile: 'large'` is a
+ * second server that accepts files up to 600 MB.
+ */
+export function serverUrl(profile = 'default'): Promise<string> {
+  let url = cachedUrls.get(profile);
+  if (!url) {
+    url = fetch(`/__chat-server__?profile=${encodeURIComponent(profile)}`)
+      .then((r) => r.json() as Promise<{ url: string }>)
+      .then((body) => body.url);
+    cachedUrls.set(profile, url);
+  }
+  return url;
 }
 
 /** A logged-in test user. */
@@ -26,8 +33,8 @@ export interface TestUser {
 }
 
 /** Logs a user in (created on first login) and returns helpers bound to the session. */
-export async function login(username: string): Promise<TestUser> {
-  const base = await serverUrl();
+export async function login(username: string, profile = 'default'): Promise<TestUser> {
+  const base = await serverUrl(profile);
   const response = await fetch(`${base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

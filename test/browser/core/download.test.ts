@@ -1,0 +1,185 @@
+import { expect } from '@open-wc/testing';
+import { ChatFiles } from '../../../src/core/chat-files-client.js';
+import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
+import { firstDifference, makeTestFile } from '../support/bytes.js';
+import {
+  closeClient,
+  createRoom,
+  destroyClients,
+  makeClient,
+  type TestClient,
+} from '../support/clients.js';
+
+const MB = 1000 * 1000;
+
+/** A peer that corrupts what it serves: one byte flipped in the chosen pieces. */
+function tampering(corrupt: (index: number) => boolean): typeof ChatFiles {
+  return class TamperingChatFiles extends ChatFiles {
+    protected override async readPieceForPeer(fileId: string, index: number) {
+      const bytes = await super.readPieceForPeer(fileId, index);
+      if (bytes && corrupt(index)) new Uint8Array(bytes)[bytes.byteLength >> 1] ^= 0x5a;
+      return bytes;
+    }
+  };
+}
+
+/** Resolves once the client holds at least `pieces` pieces of the file. */
+function whenHolding(made: TestClient, fileId: string, pieces: number): Promise<TransferSnapshot> {
+  return new Promise((resolve) => {
+    const stop = made.client.watch(fileId, (s) => {
+      if ((s.held_pieces ?? 0) >= pieces) {
+        stop();
+        resolve(s);
+      }
+    });
+  });
+}
+
+describe('downloads: integrity, failover and resume', () => {
+  afterEach(destroyClients);
+
+  it('discards a corrupted piece and fetches it from elsewhere', async () => {
+    const alice = await makeClient('alice');
+    const mallory = await makeClient('mallory', { Client: tampering((i) => i === 2) });
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [mallory.user, bob.user]);
+    const file = makeTestFile(6 * MB, 61, 'precious.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file); // also uploaded to the server
+    await mallory.client.requestFile(file_id, roomId);
+    await closeClient(alice);
+
+    const received = await bob.client.requestFile(file_id, roomId);
+    expect(await firstDifference(received, file)).to.equal(-1);
+    const state = bob.client.transferState(file_id);
+    expect(state.rejected_pieces).to.equal(1);
+    expect(state.fetched).to.deep.equal({ webrtc: state.total_pieces! - 1, server: 1 });
+    expect(state.transport).to.equal('webrtc');
+  });
+
+  it('drops a peer after two bad pieces and completes from an honest peer', async () => {
+    const alice = await makeClient('alice');
+    const mallory = await makeClient('mallory', { Client: tampering(() => true) });
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [mallory.user, bob.user]);
+    const file = makeTestFile(5 * MB, 62, 'guarded.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    await alice.client.whenIdle();
+    await mallory.client.requestFile(file_id, roomId);
+    await closeClient(alice);
+
+    const pending = bob.client.requestFile(file_id, roomId);
+    await new Promise<void>((resolve) => {
+      const stop = bob.client.watch(file_id, (s) => {
+        if ((s.rejected_pieces ?? 0) >= 2 && s.state === 'connecting') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    // Mallory is out; bob waits for a seeder. Alice comes back (a reload) and seeds again.
+    const back = await makeClient('alice', { user: alice.user, cacheName: alice.cacheName });
+    await back.client.loadCachedFilesForRoom(roomId);
+    const received = await pending;
+    expect(await firstDifference(received, file)).to.equal(-1);
+    const state = bob.client.transferState(file_id);
+    expect(state.rejected_pieces).to.equal(2);
+    expect(state.fetched?.webrtc).to.equal(state.total_pieces);
+  });
+
+  it('never returns a corrupted file when only a corrupting peer has it', async () => {
+    const alice = await makeClient('alice');
+    const mallory = await makeClient('mallory', { Client: tampering(() => true) });
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [mallory.user, bob.user]);
+    const { file_id } = await alice.client.shareFile(roomId, makeTestFile(3 * MB, 63, 'x.bin'), {
+      upload: false,
+    });
+    await mallory.client.requestFile(file_id, roomId);
+    await closeClient(alice);
+    const error = await bob.client.requestFile(file_id, roomId).catch((e) => e);
+    expect(error.code).to.equal('ERR_UNAVAILABLE');
+    expect(await bob.client.getFile(file_id)).to.equal(null);
+    // Nothing unverified was stored.
+    expect((await bob.client.cache.record(file_id))?.bytes ?? 0).to.equal(0);
+    expect(bob.client.transferState(file_id).rejected_pieces).to.equal(2);
+  });
+
+  it('continues from the next source when the peer is lost mid-transfer', async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
+    const file = makeTestFile(20 * MB, 64, 'handover.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file); // the server holds a copy
+    const pending = bob.client.requestFile(file_id, roomId);
+    await whenHolding(bob, file_id, 3);
+    await closeClient(alice);
+    const received = await pending;
+    expect(await firstDifference(received, file)).to.equal(-1);
+    const { fetched, total_pieces } = bob.client.transferState(file_id);
+    expect(fetched?.webrtc).to.be.at.least(3);
+    expect(fetched?.server).to.be.at.least(1);
+    // Nothing fetched twice: the server was only asked for what was still missing.
+    expect(fetched!.webrtc! + fetched!.server!).to.equal(total_pieces);
+  });
+
+  it('resumes after a reload from the pieces already cached', async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
+    const file = makeTestFile(20 * MB, 65, 'resume.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    const first = bob.client.requestFile(file_id, roomId);
+    first.catch(() => {});
+    const before = await whenHolding(bob, file_id, 5);
+    await closeClient(bob); // the tab is closed mid-download
+
+    const reloaded = await makeClient('bob', { user: bob.user, cacheName: bob.cacheName });
+    const received = await reloaded.client.requestFile(file_id, roomId);
+    expect(await firstDifference(received, file)).to.equal(-1);
+    const state = reloaded.client.transferState(file_id);
+    expect(state.resumed_pieces).to.be.at.least(before.held_pieces!);
+    expect(state.resumed_pieces! + state.fetched!.webrtc!).to.equal(state.total_pieces);
+  });
+});
+
+describe('downloads: the browser running out of storage', () => {
+  afterEach(destroyClients);
+
+  it('fails cleanly with ERR_STORAGE_FULL, keeps what was stored, and resumes later', async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
+    const file = makeTestFile(4 * MB, 66, 'quota.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    // Every commit fails, and bob's cache has nothing else to evict: the retry fails too.
+    await bob.client.cache.injectQuotaErrors(1000);
+    const error = await bob.client.requestFile(file_id, roomId).catch((e) => e);
+    expect(error.code).to.equal('ERR_STORAGE_FULL');
+    expect(error.isUserFacing).to.equal(true);
+    const failed = bob.client.transferState(file_id);
+    expect(failed.state).to.equal('error');
+    expect(failed.error?.code).to.equal('ERR_STORAGE_FULL');
+    expect(await bob.client.getFile(file_id)).to.equal(null);
+    expect((await bob.client.cache.record(file_id))?.bytes ?? 0).to.equal(0);
+
+    await bob.client.cache.injectQuotaErrors(0);
+    const received = await bob.client.requestFile(file_id, roomId);
+    expect(await firstDifference(received, file)).to.equal(-1);
+  });
+
+  it('evicts older files and retries once when the quota runs out, and the download goes on', async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
+    await bob.client.cache.put('old-file', makeTestFile(2 * MB, 67), {
+      room_id: roomId,
+      name: 'old',
+    });
+    const file = makeTestFile(3 * MB, 68, 'fits.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    await bob.client.cache.injectQuotaErrors(1);
+    const received = await bob.client.requestFile(file_id, roomId);
+    expect(await firstDifference(received, file)).to.equal(-1);
+    expect(await bob.client.cache.record('old-file')).to.equal(null);
+  });
+});
