@@ -1,12 +1,15 @@
 /**
  * What every route and socket handler shares: resolved options, the host adapter, the
- * store, blob storage, the relay sessions and the attached socket.io servers.
+ * store, blob storage, the relay sessions, the attached socket.io servers, share-link
+ * limits and federation.
  */
 import type { Server as SocketIOServer } from 'socket.io';
 import type { ChatFilesConfig } from '../src/core/config.js';
 import type { ServerToClientEvents } from '../src/core/protocol.js';
+import type { FederationService } from './federation/federation.js';
 import type { HostAdapter } from './host-adapter.js';
 import type { Logger, ResolvedServerOptions } from './options.js';
+import type { ShareGate } from './shares/share-access.js';
 import type { RelaySessions } from './socket/relay-sessions.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore, RemovalResult } from './store/metadata-store.js';
@@ -25,6 +28,10 @@ export interface ServerContext {
   readonly relay: RelaySessions;
   /** socket.io servers passed to `attach`. */
   readonly ioServers: SocketIOServer[];
+  /** Failure counters of share links (token and password guessing). */
+  readonly shareGate: ShareGate;
+  /** Federation, or `null` when `federation.enabled` is false. */
+  readonly federation: FederationService | null;
   /** Resolves once storage is ready; rejects when it cannot be prepared. */
   readonly ready: Promise<void>;
   /** Current time in epoch milliseconds. */

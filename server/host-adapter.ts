@@ -25,8 +25,30 @@ export interface HostRoom {
   type: string;
   /** For direct-message rooms: the other participant. */
   partner_username?: string | null;
-  /** Origins of the peer instances this room spans (federation). */
+  /**
+   * Origins of the peer instances this room spans (federation). When a file's server copy
+   * is stored in such a room, the server offers it to each of these origins that is also
+   * in `federation.peers`; a peer's messages are accepted only into rooms that list it.
+   */
   federated_with?: string[];
+}
+
+/** A room a trusted peer instance announced; it has the same id on both instances. */
+export interface AnnouncedRoom {
+  id: string;
+  name: string;
+  /** The announcing peer's origin. */
+  origin: string;
+}
+
+/** What the host does for federation; only needed when `federation.enabled`. */
+export interface HostFederationHooks {
+  /**
+   * A trusted peer announced a room that spans both instances. Create it (so that
+   * `getRoom(id)` lists `origin` in `federated_with` and local users can join it), or
+   * update it when it exists and already lists `origin`. Return `false` to refuse.
+   */
+  upsertRoom(room: AnnouncedRoom): boolean | void | Promise<boolean | void>;
 }
 
 /** What the host app provides to the SDK. Every method may be async. */
@@ -37,7 +59,10 @@ export interface HostAdapter {
   isMember(username: string, roomId: string): boolean | Promise<boolean>;
   /** The room, or `null` when it does not exist (or was deleted). */
   getRoom(roomId: string): HostRoom | null | Promise<HostRoom | null>;
-  /** Posts a message as `sender` into the room, delivers it to members, and returns it. */
+  /**
+   * Posts a message as `sender` into the room, delivers it to members, and returns it.
+   * Messages from a peer instance come as `<username>@<peer host>`.
+   */
   postMessage(roomId: string, sender: string, content: string): ChatMessage | Promise<ChatMessage>;
   /** Display name of a user, for listings. Defaults to the username. */
   displayName?(username: string): string | Promise<string>;
@@ -46,4 +71,9 @@ export interface HostAdapter {
    * `isMember` once per room that has files, which is slower on large servers.
    */
   listRoomIds?(username: string): string[] | Promise<string[]>;
+  /**
+   * Federation hooks. Without them this instance still sends to peers, and receives
+   * messages for rooms it already has, but refuses rooms that peers announce.
+   */
+  federation?: HostFederationHooks;
 }

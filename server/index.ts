@@ -4,9 +4,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Router } from 'express';
+import type { RequestHandler, Router } from 'express';
 import type { Server as SocketIOServer } from 'socket.io';
 import type { ServerContext } from './context.js';
+import { FederationService, type ChatFilesFederation } from './federation/federation.js';
+import { loadOrCreateKeys } from './federation/signing.js';
 import {
   resolveServerOptions,
   type ChatFilesServerOptions,
@@ -22,6 +24,7 @@ import {
   closeRelaySessionsOf,
   relayHandlers,
 } from './socket/relay-handlers.js';
+import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
@@ -31,7 +34,15 @@ import type { MetadataStore } from './store/metadata-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
-export type { HostAdapter, HostRoom, HostUser, Handshake } from './host-adapter.js';
+export type {
+  AnnouncedRoom,
+  HostAdapter,
+  HostFederationHooks,
+  HostRoom,
+  HostUser,
+  Handshake,
+} from './host-adapter.js';
+export type { ChatFilesFederation, DeliveryResult } from './federation/federation.js';
 export type { MetadataStore } from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
@@ -62,6 +73,34 @@ export interface ChatFilesServer {
   readonly ready: Promise<void>;
   /** Runs the retention rules now (the cleanup job does so every `cleanup_interval_hours`). */
   runCleanup(): Promise<CleanupReport>;
+  /**
+   * Handler the host mounts at `GET /.well-known/chat-files` (federation): publishes
+   * `{ origin, public_key, api_base, version }`; 404 while federation is off.
+   */
+  readonly wellKnown: RequestHandler;
+  /** Federation (rooms, text relay) for the host app; `null` while `federation.enabled` is false. */
+  readonly federation: ChatFilesFederation | null;
+}
+
+/** This instance's origin for federation, checked; throws a message that says what to pass. */
+function federationOrigin(publicOrigin: string | null): string {
+  const fix =
+    "federation.enabled needs this instance's public origin: pass publicOrigin or set federation.origin";
+  if (!publicOrigin) throw new TypeError(`createChatFilesServer(options): ${fix}`);
+  let url: URL;
+  try {
+    url = new URL(publicOrigin);
+  } catch {
+    throw new TypeError(
+      `createChatFilesServer(options): ${fix} (got ${JSON.stringify(publicOrigin)})`,
+    );
+  }
+  if (url.origin !== publicOrigin.replace(/\/$/, '')) {
+    throw new TypeError(
+      `createChatFilesServer(options): publicOrigin must be an origin (scheme, host, port; no path), got ${JSON.stringify(publicOrigin)}`,
+    );
+  }
+  return url.origin;
 }
 
 /** Creates the chat-files server for a host app. */
@@ -84,6 +123,19 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
+    shareGate: new ShareGate(resolved.now),
+    federation: null,
+  };
+  if (resolved.config.federation.enabled) {
+    const origin = federationOrigin(resolved.publicOrigin);
+    ctx.federation = new FederationService(ctx, origin, loadOrCreateKeys(resolved.dataDir));
+  }
+  const federation = ctx.federation;
+  const wellKnown: RequestHandler = (req, res, next) => {
+    if (federation) return federation.wellKnown(req, res, next);
+    res
+      .status(404)
+      .json({ error: 'Federation is turned off on this server.', code: 'ERR_NOT_FOUND' });
   };
   const ready = (async () => {
     await blobs.init();
@@ -109,6 +161,8 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobStorage: blobs,
     ready,
+    wellKnown,
+    federation,
     attach(io) {
       if (closing) throw new Error('chat-files server is closed');
       if (ioServers.includes(io)) return;
@@ -126,6 +180,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
+        federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;
         ctx.relay.clear();

@@ -6,17 +6,28 @@ import express, { type Router } from 'express';
 import { publicConfig } from '../src/core/config.js';
 import type { ServerContext } from './context.js';
 import { errorMiddleware } from './errors.js';
+import { federatedFileRoute, federatedPreviewRoute } from './federation/federated-file-routes.js';
+import { inboundMessagesRoute } from './federation/inbound-route.js';
 import { downloadRoute } from './routes/download-route.js';
+import {
+  createShareRoute,
+  revokeRoute,
+  shareCors,
+  shareDownloadRoute,
+  sharePreviewRoute,
+} from './routes/share-routes.js';
 import { removeFromServerRoute, storePermanentlyRoute } from './routes/storage-routes.js';
 import { uploadRoute } from './routes/upload-route.js';
 import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
 
-/** Largest JSON body the routes accept; they only ever carry a file id. */
+/** Largest JSON body the routes accept; they only ever carry a file id or share options. */
 const JSON_LIMIT = '16kb';
 
 /** Builds the router for a server context. */
 export function buildRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  // Before the JSON parser: a signature covers the exact bytes of the body.
+  router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
   // A host that already parsed JSON keeps its result; express.json skips parsed bodies.
   router.use(express.json({ limit: JSON_LIMIT }));
 
@@ -34,6 +45,13 @@ export function buildRouter(ctx: ServerContext): Router {
   router.post('/remove-from-server', removeFromServerRoute(ctx));
   // Express 5 routes HEAD to GET handlers; the handler answers HEAD without a body.
   router.get('/:file_id/download', downloadRoute(ctx));
+  router.post('/:file_id/shares', createShareRoute(ctx));
+  router.post('/:file_id/revoke', revokeRoute(ctx));
+  router.use('/shares', shareCors);
+  router.get('/shares/:token/download', shareDownloadRoute(ctx));
+  router.get('/shares/:token/preview', sharePreviewRoute(ctx));
+  router.get('/federation/v1/files/:local_id', federatedFileRoute(ctx));
+  router.get('/federation/v1/files/:local_id/preview', federatedPreviewRoute(ctx));
 
   router.use((_req, res) => {
     res.status(404).json({ error: 'No such chat-files route.', code: 'ERR_NOT_FOUND' });

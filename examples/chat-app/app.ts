@@ -27,7 +27,10 @@ export interface ChatAppOptions {
   dataDir?: string;
   /** Loaded configuration. @default every default */
   config?: AppConfig;
-  /** This instance's public origin. @default 'http://localhost:3000' */
+  /**
+   * This instance's public origin (share links, federation). `chat_files.federation.origin`
+   * in the config wins when set. @default 'http://localhost:3000'
+   */
   publicOrigin?: string;
   /** Diagnostics sink. @default console */
   logger?: Logger;
@@ -89,7 +92,8 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   mkdirSync(dataDir, { recursive: true });
   const logger = options.logger ?? consoleLogger;
   const config = options.config ?? loadAppConfig(undefined, (m) => logger.warn(m));
-  const publicOrigin = options.publicOrigin ?? 'http://localhost:3000';
+  const publicOrigin =
+    config.chatFiles.federation.origin ?? options.publicOrigin ?? 'http://localhost:3000';
   const store = new ChatStore(path.join(dataDir, 'chat.db'));
   const root = packageRoot();
 
@@ -142,6 +146,22 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       deliver(message);
       return message;
     },
+    listRoomIds: (username) => store.roomsOf(username),
+    federation: {
+      upsertRoom({ id, name, origin }) {
+        const existing = store.getRoom(id);
+        if (existing) {
+          // A deleted room stays deleted; a local room is never taken over by a peer.
+          if (existing.deleted || !existing.federated_with.includes(origin)) return false;
+          if (existing.name !== name) store.renameRoom(id, name);
+          return true;
+        }
+        const room = store.createFederatedRoom({ id, name, origin });
+        // Pages list rooms on load; this lets open ones show the new room at once.
+        io.emit('chat:room_added', toRoomView(room));
+        return true;
+      },
+    },
   };
 
   const files = createChatFilesServer({
@@ -159,9 +179,12 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     for (const socket of sockets) socket.join(roomId);
   };
 
+  /** Share links answer any origin themselves (token-authenticated, no cookies). */
+  const sharePaths = `${DEFAULT_API_BASE}/shares/`;
+
   app.use((req, res, next) => {
     const origin = req.headers.origin;
-    if (allowOrigin(origin)) {
+    if (allowOrigin(origin) && !req.path.startsWith(sharePaths)) {
       res.setHeader('Access-Control-Allow-Origin', origin!);
       res.setHeader('Vary', 'Origin');
       res.setHeader(
@@ -181,6 +204,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     }
     next();
   });
+  // Before the app's JSON parser: the SDK reads some bodies itself (uploads, and signed
+  // federation envelopes whose signature covers the exact bytes).
+  app.use(DEFAULT_API_BASE, files.router);
+  app.get('/.well-known/chat-files', files.wellKnown);
   app.use(express.json({ limit: '64kb' }));
 
   const requireUser = (req: Request, _res: Response, next: NextFunction) => {
@@ -250,16 +277,42 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
           `members must be a list of usernames (${USERNAME_RULE}).`,
         );
       }
-      const federatedWith = body.federated_with ?? [];
-      if (!Array.isArray(federatedWith) || !federatedWith.every((o) => typeof o === 'string')) {
-        throw new HttpError(400, 'ERR_VALIDATION', 'federated_with must be a list of origins.');
-      }
+      const federatedWith = federatedOrigins(body.federated_with);
       for (const member of members) store.upsertUser(member, groupsOf(member));
       const room = store.createRoom({ name, createdBy: req.username, members, federatedWith });
       for (const member of new Set([req.username, ...members])) await joinSockets(member, room.id);
-      res.status(201).json(toRoomView(room));
+      // The peers create the same room; each says whether it did.
+      const federation =
+        federatedWith.length > 0 && files.federation
+          ? (await files.federation.announceRoom(room.id)).map(({ origin, delivered }) => ({
+              origin,
+              delivered,
+            }))
+          : [];
+      res.status(201).json({ ...toRoomView(room), ...(federation.length ? { federation } : {}) });
     }),
   );
+
+  /** `federated_with` of a new room: trusted peer origins only. */
+  const federatedOrigins = (value: unknown): string[] => {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value) || !value.every((o) => typeof o === 'string')) {
+      throw new HttpError(400, 'ERR_VALIDATION', 'federated_with must be a list of origins.');
+    }
+    const origins = [...new Set(value.map((o) => o.replace(/\/+$/, '')))];
+    for (const origin of origins) {
+      if (!files.federation?.trusts(origin)) {
+        throw new HttpError(
+          400,
+          'ERR_VALIDATION',
+          files.federation
+            ? `${origin} is not a trusted peer of this instance (chat_files.federation.peers).`
+            : `Federation is turned off here, so ${origin} cannot join the room (chat_files.federation.enabled).`,
+        );
+      }
+    }
+    return origins;
+  };
 
   const liveRoom = (id: string): Room => {
     const room = store.getRoom(id);
@@ -329,7 +382,14 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     const room = liveRoom(roomId);
     if (!store.isMember(room.id, username))
       throw new HttpError(403, 'ERR_NOT_MEMBER', 'You are not a member of this room.');
-    return host.postMessage(room.id, username, content) as StoredMessage;
+    const message = host.postMessage(room.id, username, content) as StoredMessage;
+    if (room.federated_with.length > 0 && files.federation) {
+      // Peers post it as username@this-host; a failure there does not undo it here.
+      files.federation.relayText(room.id, username, content).catch((error: unknown) => {
+        logger.error('cannot relay a message to peer instances', error);
+      });
+    }
+    return message;
   };
 
   app.post(
@@ -340,8 +400,6 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       res.status(201).json(sendMessage(req.username, String(req.params.id), body.content));
     }),
   );
-
-  app.use(DEFAULT_API_BASE, files.router);
 
   // Pages and bundles.
   const distDir = path.join(root, 'dist');

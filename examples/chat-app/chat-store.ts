@@ -191,6 +191,24 @@ export class ChatStore {
     return this.getRoom(id)!;
   }
 
+  /**
+   * Creates a room a peer instance announced: same id as there, type `federated`, shared
+   * with `origin`, and no members yet (local users join it themselves).
+   */
+  createFederatedRoom(input: { id: string; name: string; origin: string }): Room {
+    this.db
+      .prepare(
+        `INSERT INTO rooms (id, name, type, created_by, created_at, federated_with_json) VALUES (?, ?, 'federated', ?, ?, ?)`,
+      )
+      .run(input.id, input.name, input.origin, Date.now(), JSON.stringify([input.origin]));
+    return this.getRoom(input.id)!;
+  }
+
+  /** Renames a room. */
+  renameRoom(id: string, name: string): void {
+    this.db.prepare(`UPDATE rooms SET name = ? WHERE id = ?`).run(name, id);
+  }
+
   /** A room by id, deleted ones included; `null` when unknown. */
   getRoom(id: string): Room | null {
     const row = this.db.prepare(`SELECT * FROM rooms WHERE id = ?`).get(id) as RoomRow | undefined;

@@ -18,6 +18,14 @@ const KEY_TTL_MS = 10 * 60 * 1000;
 /** A peer that does not answer quickly is treated as unreachable. */
 const FETCH_TIMEOUT_MS = 5000;
 
+const isOnOrigin = (url: string, origin: string): boolean => {
+  try {
+    return new URL(url).origin === origin;
+  } catch {
+    return false;
+  }
+};
+
 /** Looks up trusted peers and their keys. */
 export class PeerDirectory {
   private readonly cache = new Map<
@@ -64,6 +72,10 @@ export class PeerDirectory {
     const descriptor = (await response.json()) as InstanceDescriptor;
     if (descriptor.origin !== origin || typeof descriptor.public_key !== 'string') {
       throw new Error(`${origin} published a descriptor for ${String(descriptor.origin)}`);
+    }
+    // Signed requests go to api_base; a peer may only point them at itself.
+    if (typeof descriptor.api_base !== 'string' || !isOnOrigin(descriptor.api_base, origin)) {
+      throw new Error(`${origin} published an api_base outside its origin`);
     }
     const entry = { key: importPublicKey(descriptor.public_key), descriptor, at: Date.now() };
     this.cache.set(origin, entry);

@@ -14,7 +14,14 @@ export const MAX_PREVIEW_BYTES = 5 * 1024 * 1024;
 /** Longest a preview fetch may take. */
 export const PREVIEW_TIMEOUT_MS = 10_000;
 
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif']);
+/** Image types passed through as previews (never SVG: it can carry script). */
+export const PREVIEW_IMAGE_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+]);
 
 /** Options of {@link proxyPreview}. */
 export interface ProxyPreviewOptions {
@@ -69,7 +76,7 @@ export async function proxyPreview(
       );
     }
     const type = (upstream.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!IMAGE_TYPES.has(type)) {
+    if (!PREVIEW_IMAGE_TYPES.has(type)) {
       await upstream.body?.cancel();
       throw new ChatFilesError('ERR_BAD_GATEWAY', 'The origin instance did not send an image.');
     }

@@ -139,7 +139,7 @@ export function signRequest(input: SignRequestInput): Record<string, string> {
 /** Remembers nonces for the clock-skew window so a captured request cannot be replayed. */
 export interface NonceStore {
   /** Records the nonce; returns false if it was already seen. */
-  claim(origin: string, nonce: string, now: number): boolean;
+  claim(origin: string, nonce: string, now: number): boolean | Promise<boolean>;
 }
 
 /** In-memory nonce store with expiry. */
@@ -219,7 +219,7 @@ export async function verifyRequest(input: VerifyRequestInput): Promise<string> 
     Buffer.from(signature, 'base64'),
   );
   if (!valid) throw new SignatureError(401, 'Bad signature.');
-  if (!input.nonces.claim(origin, nonce, now))
+  if (!(await input.nonces.claim(origin, nonce, now)))
     throw new SignatureError(401, 'Request was replayed.');
   return origin;
 }

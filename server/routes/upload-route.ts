@@ -245,6 +245,13 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
         throw storageFull(result.pinned_bytes, config.server_seeding.max_total_storage_bytes);
       }
       await completeRemoval(ctx, result, 'evicted');
+      if (ctx.federation) {
+        // The share is made before answering, so a revoke right after cannot miss it;
+        // the peers are told in the background. The upload stands either way.
+        await ctx.federation.fileStored(record.id).catch((error: unknown) => {
+          ctx.logger.error(`cannot federate file ${record.id}`, error);
+        });
+      }
       const expires = expiresAt(ctx, result.seed);
       emitToRoom(ctx, record.room_id, 'chat:file:server_cached', {
         file_id: record.id,

@@ -5,6 +5,7 @@
  * quota or reference counts does so atomically, so two concurrent requests cannot both
  * pass a check that only one of them should.
  */
+import type { FederatedFile } from '../../src/core/federated-file.js';
 import type { FileRecord, PieceManifest } from '../../src/core/protocol.js';
 
 /** A file record with the fields the server itself fills in. */
@@ -143,6 +144,23 @@ export interface ShareRecord {
   created_at: number;
 }
 
+/** A file shared on a peer instance, as this (receiving) instance remembers it: metadata only. */
+export interface FederatedFileRecord {
+  /** Local id (`fed_` + 128-bit random hex); the `file_id` of the local `[FILE]` message. */
+  id: string;
+  room_id: string;
+  /** Origin of the instance that owns the bytes. */
+  origin: string;
+  /** The file's id on its origin instance (revocations name it). */
+  origin_file_id: string;
+  /** Username on the origin instance. */
+  sender: string;
+  /** The validated federated file object. */
+  file: FederatedFile;
+  revoked_at: number | null;
+  created_at: number;
+}
+
 /** Filter of {@link MetadataStore.listFiles}. */
 export interface FileQuery {
   /** Files in these rooms. */
@@ -233,6 +251,37 @@ export interface MetadataStore {
   findShareByTokenHash(tokenHash: string): Promise<ShareRecord | null>;
   /** Revokes every share of a file; returns how many were not revoked already. */
   revokeShares(fileId: string, now: number): Promise<number>;
+  /**
+   * Stores the share through which a file is offered to peer instances, unless the file
+   * already has one or had shares revoked; returns whether it was stored. Makes
+   * federating a file happen once, and never again after its sender revoked it.
+   */
+  createFederationShare(share: ShareRecord): Promise<boolean>;
+
+  /**
+   * Records a signed request's nonce; false when this origin used it before. Nonces seen
+   * before `forgetBefore` are dropped (requests that old are refused for their date).
+   */
+  claimNonce(origin: string, nonce: string, now: number, forgetBefore: number): Promise<boolean>;
+  /** Records a peer's envelope id; false when it was received before (a duplicate). */
+  recordInboundEnvelope(origin: string, envelopeId: string, now: number): Promise<boolean>;
+  /** Forgets a recorded envelope id, so a delivery that failed half-way can be retried. */
+  forgetInboundEnvelope(origin: string, envelopeId: string): Promise<void>;
+  /** Stores a peer's file (metadata only). */
+  createFederatedFile(record: FederatedFileRecord): Promise<void>;
+  /** A peer's file by local id, or `null`. */
+  getFederatedFile(id: string): Promise<FederatedFileRecord | null>;
+  /** Deletes a peer's file record (used to undo a delivery that could not be posted). */
+  deleteFederatedFile(id: string): Promise<void>;
+  /** Marks a peer's file revoked in a room; returns the records that were not revoked yet. */
+  revokeFederatedFiles(input: {
+    origin: string;
+    origin_file_id: string;
+    room_id: string;
+    now: number;
+  }): Promise<FederatedFileRecord[]>;
+  /** Peer files of these rooms, newest first. */
+  listFederatedFiles(roomIds: readonly string[], limit: number): Promise<FederatedFileRecord[]>;
 
   /** Closes the store. Idempotent. */
   close(): Promise<void>;

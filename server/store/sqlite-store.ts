@@ -5,6 +5,7 @@
  * atomic even when several processes share the file.
  */
 import Database from 'better-sqlite3';
+import type { FederatedFile } from '../../src/core/federated-file.js';
 import type { PieceManifest } from '../../src/core/protocol.js';
 import { SERVER_SEEDER } from '../../src/core/protocol.js';
 import type {
@@ -13,6 +14,7 @@ import type {
   ClaimedFile,
   CommitServerCopyInput,
   CommitServerCopyResult,
+  FederatedFileRecord,
   FileQuery,
   FileSummary,
   MetadataStore,
@@ -116,6 +118,44 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX shares_by_file ON shares(file_id);
   `,
+  // Federation: replay protection that survives a restart, the share each federated file
+  // is offered through (once per file), received envelope ids (dedup), and the peers'
+  // files this instance shows (metadata only, never bytes).
+  `
+  CREATE TABLE federation_nonces (
+    origin TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (origin, nonce)
+  ) WITHOUT ROWID;
+  CREATE INDEX federation_nonces_by_time ON federation_nonces(seen_at);
+
+  CREATE TABLE federation_outbox (
+    file_id TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    share_id TEXT NOT NULL REFERENCES shares(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE federation_inbox (
+    origin TEXT NOT NULL,
+    envelope_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (origin, envelope_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE federated_files (
+    id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    origin_file_id TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    file_json TEXT NOT NULL,
+    revoked_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX federated_files_by_origin ON federated_files(origin, origin_file_id);
+  CREATE INDEX federated_files_by_room ON federated_files(room_id, created_at);
+  `,
 ];
 
 interface FileRow {
@@ -133,6 +173,28 @@ interface FileRow {
   sha256: string | null;
   sanitized_name: string | null;
 }
+
+interface FederatedFileRow {
+  id: string;
+  room_id: string;
+  origin: string;
+  origin_file_id: string;
+  sender: string;
+  file_json: string;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+const toFederatedFile = (row: FederatedFileRow): FederatedFileRecord => ({
+  id: row.id,
+  room_id: row.room_id,
+  origin: row.origin,
+  origin_file_id: row.origin_file_id,
+  sender: row.sender,
+  file: JSON.parse(row.file_json) as FederatedFile,
+  revoked_at: row.revoked_at,
+  created_at: row.created_at,
+});
 
 interface ManifestRow {
   file_id: string;
@@ -298,8 +360,38 @@ export class SqliteMetadataStore implements MetadataStore {
          VALUES (@id, @file_id, @token_hash, @scope, @password_hash, @expires_at, @revoked_at, @created_by, @created_at)`,
       ),
       shareByToken: db.prepare(`SELECT * FROM shares WHERE token_hash = ?`),
+      deleteShare: db.prepare(`DELETE FROM shares WHERE id = ?`),
+      revokedShareOfFile: db.prepare(
+        `SELECT 1 FROM shares WHERE file_id = ? AND revoked_at IS NOT NULL LIMIT 1`,
+      ),
       revokeShares: db.prepare(
         `UPDATE shares SET revoked_at = ? WHERE file_id = ? AND revoked_at IS NULL`,
+      ),
+      claimOutbox: db.prepare(
+        `INSERT OR IGNORE INTO federation_outbox (file_id, share_id, created_at) VALUES (?, ?, ?)`,
+      ),
+      forgetNonces: db.prepare(`DELETE FROM federation_nonces WHERE seen_at < ?`),
+      insertNonce: db.prepare(
+        `INSERT OR IGNORE INTO federation_nonces (origin, nonce, seen_at) VALUES (?, ?, ?)`,
+      ),
+      insertInbox: db.prepare(
+        `INSERT OR IGNORE INTO federation_inbox (origin, envelope_id, received_at) VALUES (?, ?, ?)`,
+      ),
+      deleteInbox: db.prepare(`DELETE FROM federation_inbox WHERE origin = ? AND envelope_id = ?`),
+      insertFederatedFile: db.prepare(
+        `INSERT INTO federated_files (id, room_id, origin, origin_file_id, sender, file_json, revoked_at, created_at)
+         VALUES (@id, @room_id, @origin, @origin_file_id, @sender, @file_json, @revoked_at, @created_at)`,
+      ),
+      getFederatedFile: db.prepare(`SELECT * FROM federated_files WHERE id = ?`),
+      deleteFederatedFile: db.prepare(`DELETE FROM federated_files WHERE id = ?`),
+      unrevokedFederatedFiles: db.prepare(
+        `SELECT * FROM federated_files
+         WHERE origin = ? AND origin_file_id = ? AND room_id = ? AND revoked_at IS NULL`,
+      ),
+      revokeFederatedFile: db.prepare(`UPDATE federated_files SET revoked_at = ? WHERE id = ?`),
+      federatedFilesOfRooms: db.prepare(
+        `SELECT * FROM federated_files WHERE room_id IN (SELECT value FROM json_each(?))
+         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       ),
     };
   }
@@ -759,6 +851,100 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async revokeShares(fileId: string, now: number): Promise<number> {
     return this.statements.revokeShares.run(now, fileId).changes;
+  }
+
+  async createFederationShare(share: ShareRecord): Promise<boolean> {
+    return this.db
+      .transaction((): boolean => {
+        // A file its sender revoked is never offered again (a re-upload must not undo it).
+        if (this.statements.revokedShareOfFile.get(share.file_id)) return false;
+        // The share row must exist before the outbox row refers to it; a file that is
+        // already federated rolls both back.
+        this.statements.insertShare.run(share);
+        const claimed = this.statements.claimOutbox.run(share.file_id, share.id, share.created_at);
+        if (claimed.changes === 0) {
+          this.statements.deleteShare.run(share.id);
+          return false;
+        }
+        return true;
+      })
+      .immediate();
+  }
+
+  async claimNonce(
+    origin: string,
+    nonce: string,
+    now: number,
+    forgetBefore: number,
+  ): Promise<boolean> {
+    return this.db
+      .transaction((): boolean => {
+        this.statements.forgetNonces.run(forgetBefore);
+        return this.statements.insertNonce.run(origin, nonce, now).changes === 1;
+      })
+      .immediate();
+  }
+
+  async recordInboundEnvelope(origin: string, envelopeId: string, now: number): Promise<boolean> {
+    return this.statements.insertInbox.run(origin, envelopeId, now).changes === 1;
+  }
+
+  async forgetInboundEnvelope(origin: string, envelopeId: string): Promise<void> {
+    this.statements.deleteInbox.run(origin, envelopeId);
+  }
+
+  async createFederatedFile(record: FederatedFileRecord): Promise<void> {
+    this.statements.insertFederatedFile.run({
+      id: record.id,
+      room_id: record.room_id,
+      origin: record.origin,
+      origin_file_id: record.origin_file_id,
+      sender: record.sender,
+      file_json: JSON.stringify(record.file),
+      revoked_at: record.revoked_at,
+      created_at: record.created_at,
+    });
+  }
+
+  async getFederatedFile(id: string): Promise<FederatedFileRecord | null> {
+    const row = this.statements.getFederatedFile.get(id) as FederatedFileRow | undefined;
+    return row ? toFederatedFile(row) : null;
+  }
+
+  async deleteFederatedFile(id: string): Promise<void> {
+    this.statements.deleteFederatedFile.run(id);
+  }
+
+  async revokeFederatedFiles(input: {
+    origin: string;
+    origin_file_id: string;
+    room_id: string;
+    now: number;
+  }): Promise<FederatedFileRecord[]> {
+    return this.db
+      .transaction((): FederatedFileRecord[] => {
+        const rows = this.statements.unrevokedFederatedFiles.all(
+          input.origin,
+          input.origin_file_id,
+          input.room_id,
+        ) as FederatedFileRow[];
+        for (const row of rows) this.statements.revokeFederatedFile.run(input.now, row.id);
+        return rows.map((row) => toFederatedFile({ ...row, revoked_at: input.now }));
+      })
+      .immediate();
+  }
+
+  async listFederatedFiles(
+    roomIds: readonly string[],
+    limit: number,
+  ): Promise<FederatedFileRecord[]> {
+    if (roomIds.length === 0) return [];
+    return (
+      this.statements.federatedFilesOfRooms.all(
+        JSON.stringify(roomIds),
+        limit,
+      ) as FederatedFileRow[]
+    ).map(toFederatedFile);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  * port with a fresh data directory, for Node-side tests.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
@@ -42,6 +43,23 @@ export interface TestAppOptions {
   chatApp?: Partial<ChatAppSettings>;
   /** Reuse an existing data directory (e.g. to test a restart). */
   dataDir?: string;
+  /** Port to listen on (e.g. one a peer instance already trusts). @default 0 (any free port) */
+  port?: number;
+  /** The app's public origin; `chatFiles.federation.origin` wins when set. @default the app's own default */
+  publicOrigin?: string;
+}
+
+/** A free TCP port on loopback (for an instance whose origin must be known before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -56,8 +74,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       chatApp: { users: {}, max_message_length: 4000, ...options.chatApp },
     },
     logger: process.env.TEST_LOG ? undefined : silent,
+    publicOrigin: options.publicOrigin,
   });
-  const port = await chat.listen(0, '127.0.0.1');
+  const port = await chat.listen(options.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   const sockets: Socket[] = [];
 

@@ -1,0 +1,140 @@
+/**
+ * Delivering envelopes to peer instances: a signed POST to the peer's
+ * `${api_base}/federation/v1/messages` (api_base from its `/.well-known/chat-files`),
+ * each attempt freshly signed and time-limited, retried with backoff while the failure
+ * may pass (network errors, timeouts, 408, 429, 5xx). Envelopes carry share tokens in
+ * their URLs, so no body is ever logged.
+ */
+import type { Logger } from '../options.js';
+import { serializeEnvelope, type Envelope } from './envelope.js';
+import type { PeerDirectory } from './peer-directory.js';
+import { signRequest, type InstanceKeys } from './signing.js';
+
+/** Path of the inbound endpoint below a peer's api_base. */
+export const MESSAGES_PATH = '/federation/v1/messages';
+
+/** Tunables of {@link EnvelopeSender}. */
+export interface SenderOptions {
+  /** Attempts in all, the first included. @default 4 */
+  attempts?: number;
+  /** Wait before the first retry; each later one waits four times longer. @default 500 */
+  baseDelayMs?: number;
+  /** Longest one attempt may take. @default 5000 */
+  timeoutMs?: number;
+  /** @default globalThis.fetch */
+  fetchImpl?: typeof fetch;
+}
+
+/** The outcome of delivering one envelope to one peer. */
+export interface DeliveryResult {
+  origin: string;
+  delivered: boolean;
+  /** HTTP status of the last answer, when there was one. */
+  status?: number;
+  /** `code` of the peer's error answer, or a short local reason. */
+  code?: string;
+}
+
+const retriable = (status: number) =>
+  status === 408 || status === 425 || status === 429 || status >= 500;
+
+/** Sends signed envelopes to peers; `close()` cancels pending retries. */
+export class EnvelopeSender {
+  private readonly controller = new AbortController();
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(
+    private readonly deps: {
+      origin: string;
+      keys: Pick<InstanceKeys, 'privateKey'>;
+      directory: PeerDirectory;
+      logger: Logger;
+      now: () => number;
+    },
+    options: SenderOptions = {},
+  ) {
+    this.attempts = options.attempts ?? 4;
+    this.baseDelayMs = options.baseDelayMs ?? 500;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.fetchImpl = options.fetchImpl ?? fetch;
+  }
+
+  /** Delivers `envelope` to `peer`, retrying transient failures; never throws. */
+  async send(peer: string, envelope: Envelope): Promise<DeliveryResult> {
+    const body = serializeEnvelope(envelope);
+    let last: DeliveryResult = { origin: peer, delivered: false, code: 'closed' };
+    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+      if (this.controller.signal.aborted) break;
+      last = await this.attempt(peer, body);
+      if (last.delivered) return last;
+      if (last.status !== undefined && !retriable(last.status)) break;
+      if (attempt < this.attempts) await this.sleep(this.baseDelayMs * 4 ** (attempt - 1));
+    }
+    if (this.controller.signal.aborted) return last;
+    this.deps.logger.warn(
+      `federation: ${envelope.type} to ${peer} not delivered (${last.status ?? 'no answer'} ${last.code ?? ''})`.trim(),
+    );
+    return last;
+  }
+
+  /** Stops every pending and future delivery. */
+  close(): void {
+    this.controller.abort();
+  }
+
+  private async attempt(peer: string, body: string): Promise<DeliveryResult> {
+    let url: URL;
+    try {
+      url = new URL(`${(await this.deps.directory.describe(peer)).api_base}${MESSAGES_PATH}`);
+    } catch {
+      // Unreachable, or an invalid descriptor: worth another try later either way.
+      return { origin: peer, delivered: false, code: 'no_descriptor' };
+    }
+    const headers = signRequest({
+      method: 'POST',
+      path: `${url.pathname}${url.search}`,
+      body,
+      origin: this.deps.origin,
+      keys: this.deps.keys,
+      now: this.deps.now(),
+    });
+    try {
+      const response = await this.fetchImpl(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+        redirect: 'error',
+        signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.timeoutMs)]),
+      });
+      const text = await response.text();
+      if (response.ok) return { origin: peer, delivered: true, status: response.status };
+      let code: string | undefined;
+      try {
+        const parsed = JSON.parse(text) as { code?: unknown };
+        if (typeof parsed.code === 'string') code = parsed.code.slice(0, 40);
+      } catch {
+        // not our JSON error shape; the status says enough
+      }
+      return { origin: peer, delivered: false, status: response.status, code };
+    } catch {
+      return { origin: peer, delivered: false, code: 'unreachable' };
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.controller.signal;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
