@@ -10,6 +10,9 @@ export const browserStyles = css`
     display: block;
     font: inherit;
     color: inherit;
+    /* Hosts often set pre-wrap on message bodies; it must not leak into the template. */
+    white-space: normal;
+    text-align: start;
   }
   .browser {
     display: grid;

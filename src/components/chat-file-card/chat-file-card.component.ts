@@ -378,6 +378,7 @@ export class ChatFileCard extends LitElement {
       case 'transferring':
         return strings.stateTransferring(this.progress);
       case 'complete':
+        if (this.transport === 'memory') return strings.stateLocal;
         return this.transport
           ? `${strings.stateComplete} · ${strings.via(TRANSPORT_LABELS[this.transport])}`
           : strings.stateComplete;
@@ -433,7 +434,7 @@ export class ChatFileCard extends LitElement {
         }
         ${
           this.preview && this.previewOpen && this.state === 'complete'
-            ? html`<div part="preview" class="card__preview">
+            ? html`<div part="preview" class="card__preview card__preview--${kind}">
                 ${renderPreview(this.preview, this.mimeType, name, strings)}
               </div>`
             : nothing

@@ -14,6 +14,9 @@ export const cardStyles = css`
     max-width: 28rem;
     font: inherit;
     color: inherit;
+    /* Hosts often set pre-wrap on message bodies; it must not leak into the template. */
+    white-space: normal;
+    text-align: start;
   }
   :host([hidden]) {
     display: none;
@@ -34,8 +37,8 @@ export const cardStyles = css`
     border-color: var(--chat-file-error);
   }
   .card__head {
-    display: grid;
-    grid-template-columns: auto 1fr auto;
+    display: flex;
+    flex-wrap: wrap;
     gap: 0.6rem;
     align-items: center;
   }
@@ -55,6 +58,7 @@ export const cardStyles = css`
     object-fit: cover;
   }
   .card__info {
+    flex: 1 1 9rem;
     min-width: 0;
     display: grid;
   }
@@ -68,6 +72,7 @@ export const cardStyles = css`
   .card__status {
     font-size: 0.82rem;
     color: var(--chat-file-muted);
+    overflow-wrap: anywhere;
   }
   :host([state='error']) .card__status,
   :host([state='unavailable']) .card__status {
@@ -77,6 +82,7 @@ export const cardStyles = css`
     display: flex;
     gap: 0.3rem;
     align-items: center;
+    margin-inline-start: auto;
   }
   button,
   .card__menu summary {
@@ -144,7 +150,21 @@ export const cardStyles = css`
     border-radius: 6px;
     background: #f3f4f8;
   }
-  .card__preview img,
+  .card__preview--image {
+    /* Small images keep their size: upscaling only blurs them. */
+    width: fit-content;
+  }
+  .card__preview img {
+    display: block;
+    max-width: 100%;
+    max-height: var(--chat-file-preview-max-height);
+    object-fit: contain;
+  }
+  .card__preview[style] img {
+    width: 100%;
+    height: 100%;
+    max-height: none;
+  }
   .card__preview video {
     display: block;
     width: 100%;

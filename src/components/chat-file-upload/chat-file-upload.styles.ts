@@ -10,6 +10,9 @@ export const uploadStyles = css`
     display: inline-block;
     font: inherit;
     color: inherit;
+    /* Hosts often set pre-wrap on message bodies; it must not leak into the template. */
+    white-space: normal;
+    text-align: start;
   }
   :host([dragging]) .upload__button {
     outline: 2px dashed var(--chat-file-accent);

@@ -24,6 +24,7 @@ export interface ChatFilesStrings {
   stateConnecting: string;
   stateTransferring: (progress: number) => string;
   stateComplete: string;
+  stateLocal: string;
   stateError: string;
   stateUnavailable: string;
   via: (transport: string) => string;
@@ -81,6 +82,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   stateConnecting: 'Connecting…',
   stateTransferring: (progress) => `Downloading ${progress}%`,
   stateComplete: 'Downloaded',
+  stateLocal: 'On this device',
   stateError: 'Download failed',
   stateUnavailable: 'This file is no longer available',
   via: (transport) => `via ${transport}`,
