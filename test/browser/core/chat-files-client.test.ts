@@ -65,6 +65,29 @@ describe('ChatFiles: exchanging files between two clients', () => {
     expect(ms).to.be.below(bob.client.config.webrtc_timeout);
   });
 
+  it('falls back to the relay when ICE fails, without waiting for webrtc_timeout', async () => {
+    // Both ends see only unreachable candidates, so connectivity checks fail.
+    class Unreachable extends RTCPeerConnection {
+      override addIceCandidate(candidate?: RTCIceCandidateInit | null): Promise<void> {
+        if (!candidate?.candidate) return super.addIceCandidate(candidate ?? undefined);
+        const parts = candidate.candidate.split(' ');
+        parts[4] = '198.51.100.7'; // TEST-NET-2: never routed
+        return super.addIceCandidate({ ...candidate, candidate: parts.join(' ') });
+      }
+    }
+    const patient = { webrtc_timeout: 90_000 };
+    const { alice, bob, roomId } = await pair({
+      seeder: { RTCPeerConnection: Unreachable, configOverrides: patient },
+      requester: { RTCPeerConnection: Unreachable, configOverrides: patient },
+    });
+    const file = makeTestFile(1 * MB, 11, 'ice.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    const { snapshot, ms } = await download(bob.client, file_id, roomId, file);
+    console.log(`ICE failure detected and relayed in ${ms.toFixed(0)} ms`);
+    expect(snapshot.transport).to.equal('relay');
+    expect(ms).to.be.below(45_000);
+  });
+
   it('reports states and progress to watchers and as events', async () => {
     const { alice, bob, roomId } = await pair();
     const file = makeTestFile(3 * MB, 4, 'watched.bin');
@@ -204,6 +227,27 @@ describe('ChatFiles: exchanging files between two clients', () => {
     const error = await pending.catch((e) => e);
     expect(error.code).to.equal('ERR_CANCELLED');
     expect(bob.client.transferState(file_id).state).to.equal('available');
+  });
+
+  it('stops holding and serving a file the owner revoked', async () => {
+    const { alice, bob, roomId } = await pair();
+    const file = makeTestFile(1 * MB, 10, 'revoked.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    await bob.client.requestFile(file_id, roomId);
+    const told = new Promise<void>((resolve) => bob.client.onRevoked(file_id, resolve));
+    const response = await alice.user.fetch(`/api/chat/files/${file_id}/revoke`, {
+      method: 'POST',
+    });
+    expect(response.status).to.equal(200);
+    await told;
+    expect(bob.client.transferState(file_id)).to.include({ state: 'unavailable' });
+    expect(bob.client.transferState(file_id).error?.code).to.equal('ERR_GONE');
+    expect(await bob.client.getFile(file_id)).to.equal(null);
+    expect((await bob.client.requestFile(file_id, roomId).catch((e) => e)).code).to.equal(
+      'ERR_GONE',
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await bob.client.cache.record(file_id)).to.equal(null);
   });
 
   it('is idempotent to destroy, and rejects calls afterwards', async () => {

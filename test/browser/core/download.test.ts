@@ -104,6 +104,29 @@ describe('downloads: integrity, failover and resume', () => {
     expect(bob.client.transferState(file_id).rejected_pieces).to.equal(2);
   });
 
+  it('serves the pieces it holds of a file it has only partly downloaded', async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const carol = await makeClient('carol');
+    const roomId = await createRoom(alice.user, [bob.user, carol.user]);
+    const file = makeTestFile(12 * MB, 69, 'partial.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file); // the server holds a copy
+    const partial = bob.client.requestFile(file_id, roomId);
+    partial.catch(() => {});
+    await whenHolding(bob, file_id, 4);
+    bob.client.cancelTransfer(file_id);
+    await partial.catch(() => {});
+    await closeClient(alice);
+    const bobHolds = (await bob.client.cache.record(file_id))!;
+
+    const received = await carol.client.requestFile(file_id, roomId);
+    expect(await firstDifference(received, file)).to.equal(-1);
+    const { fetched, total_pieces } = carol.client.transferState(file_id);
+    const bobPieces = Math.round(bobHolds.bytes / (1024 * 1024));
+    expect(fetched?.webrtc).to.equal(bobPieces);
+    expect(fetched?.server).to.equal(total_pieces! - bobPieces);
+  });
+
   it('continues from the next source when the peer is lost mid-transfer', async () => {
     const alice = await makeClient('alice');
     const bob = await makeClient('bob');

@@ -112,6 +112,25 @@ describe('PieceCache', () => {
     expect((await cache.getStats()).bytes).to.be.at.most(3 * MiB);
   });
 
+  it('does not evict a file another tab (another cache on the same database) is using', async () => {
+    cache.setLimit(2 * MiB);
+    const otherTab = new PieceCache({ name, limitBytes: 2 * MiB });
+    try {
+      const a = makeTestFile(MiB, 50);
+      const b = makeTestFile(MiB, 51);
+      const c = makeTestFile(MiB, 52);
+      await cache.storeBlob(await metaFor(a, 'A'), a);
+      await new Promise((r) => setTimeout(r, 5));
+      await cache.storeBlob(await metaFor(b, 'B'), b);
+      const unpin = await otherTab.pin('A'); // the other tab is reading A
+      await cache.storeBlob(await metaFor(c, 'C'), c);
+      expect((await cache.list()).map((r) => r.file_id).sort()).to.deep.equal(['A', 'C']);
+      unpin();
+    } finally {
+      await otherTab.close();
+    }
+  });
+
   it('frees space and retries once when the browser reports a full quota', async () => {
     const old = makeTestFile(MiB, 30);
     await cache.storeBlob(await metaFor(old, 'old'), old);
