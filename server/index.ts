@@ -106,6 +106,10 @@ function federationOrigin(publicOrigin: string | null): string {
 /** Creates the chat-files server for a host app. */
 export function createChatFilesServer(options: ChatFilesServerOptions): ChatFilesServer {
   const resolved = resolveServerOptions(options);
+  // Checked before anything is opened, so a wrong option leaves nothing behind.
+  const origin = resolved.config.federation.enabled
+    ? federationOrigin(resolved.publicOrigin)
+    : null;
   const ownsStore = resolved.store === null;
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
   const store =
@@ -126,8 +130,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     shareGate: new ShareGate(resolved.now),
     federation: null,
   };
-  if (resolved.config.federation.enabled) {
-    const origin = federationOrigin(resolved.publicOrigin);
+  if (origin !== null) {
     ctx.federation = new FederationService(ctx, origin, loadOrCreateKeys(resolved.dataDir));
   }
   const federation = ctx.federation;

@@ -284,10 +284,9 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       // The peers create the same room; each says whether it did.
       const federation =
         federatedWith.length > 0 && files.federation
-          ? (await files.federation.announceRoom(room.id)).map(({ origin, delivered }) => ({
-              origin,
-              delivered,
-            }))
+          ? (await files.federation.announceRoom(room.id)).map(
+              ({ origin, delivered, retrying }) => ({ origin, delivered, retrying: !!retrying }),
+            )
           : [];
       res.status(201).json({ ...toRoomView(room), ...(federation.length ? { federation } : {}) });
     }),

@@ -14,7 +14,7 @@ import { newShare, shareUrls } from '../shares/issue-share.js';
 import type { StoredFile } from '../store/metadata-store.js';
 import { EnvelopeError, parseEnvelope, type Envelope, type MessageEnvelope } from './envelope.js';
 import { PersistentNonceStore } from './nonce-store.js';
-import { EnvelopeSender, type DeliveryResult, type SenderOptions } from './outbound.js';
+import { EnvelopeSender, mayRetry, type DeliveryResult, type SenderOptions } from './outbound.js';
 import { PeerDirectory, type InstanceDescriptor } from './peer-directory.js';
 import type { InstanceKeys, NonceStore } from './signing.js';
 
@@ -36,8 +36,8 @@ export interface ChatFilesFederation {
   trusts(origin: string): boolean;
   /**
    * Tells the room's peers (its `federated_with` origins that are trusted) that the room
-   * exists, so their app creates it with the same id. Resolves once each peer answered
-   * or gave up after retries.
+   * exists, so their app creates it with the same id. Resolves after one attempt per
+   * peer; a peer that could not be reached is retried in the background (`retrying`).
    */
   announceRoom(roomId: string): Promise<DeliveryResult[]>;
   /**
@@ -110,7 +110,14 @@ export class FederationService implements ChatFilesFederation {
       room: { id: roomId, name: room.name.slice(0, MAX_ROOM_NAME) },
     });
     return Promise.all(
-      this.peersOf(room).map((peer) => this.track(this.sender.send(peer, envelope))),
+      this.peersOf(room).map(async (peer) => {
+        // Whoever creates the room should not wait for a peer that is down; messages
+        // to a peer that missed the room announce it again anyway.
+        const first = await this.track(this.sender.sendOnce(peer, envelope));
+        if (!mayRetry(first)) return first;
+        void this.track(this.sender.send(peer, envelope));
+        return { ...first, retrying: true };
+      }),
     );
   }
 

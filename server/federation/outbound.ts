@@ -33,10 +33,16 @@ export interface DeliveryResult {
   status?: number;
   /** `code` of the peer's error answer, or a short local reason. */
   code?: string;
+  /** Not delivered yet, but retrying in the background. */
+  retrying?: boolean;
 }
 
 const retriable = (status: number) =>
   status === 408 || status === 425 || status === 429 || status >= 500;
+
+/** Whether a failed delivery may succeed when tried again (no answer, or a transient one). */
+export const mayRetry = (result: DeliveryResult): boolean =>
+  !result.delivered && (result.status === undefined || retriable(result.status));
 
 /** Sends signed envelopes to peers; `close()` cancels pending retries. */
 export class EnvelopeSender {
@@ -78,6 +84,11 @@ export class EnvelopeSender {
       `federation: ${envelope.type} to ${peer} not delivered (${last.status ?? 'no answer'} ${last.code ?? ''})`.trim(),
     );
     return last;
+  }
+
+  /** One attempt, no retry; never throws. */
+  sendOnce(peer: string, envelope: Envelope): Promise<DeliveryResult> {
+    return this.attempt(peer, serializeEnvelope(envelope));
   }
 
   /** Stops every pending and future delivery. */

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { RequestHandler } from 'express';
 import { Server as SocketIOServer } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatFilesServer, type HostAdapter } from '../../../server/index.js';
@@ -22,6 +23,74 @@ describe('createChatFilesServer', () => {
     expect(() => createChatFilesServer({ host: { authenticate: () => null } as never })).toThrow(
       /isMember, getRoom, postMessage/,
     );
+  });
+
+  it('says what to pass when federation is on without an origin, or with a path', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-index-'));
+    try {
+      const federation = { enabled: true, peers: [] };
+      expect(() => createChatFilesServer({ host, dataDir, config: { federation } })).toThrow(
+        /pass publicOrigin or set federation.origin/,
+      );
+      expect(() =>
+        createChatFilesServer({
+          host,
+          dataDir,
+          config: { federation },
+          publicOrigin: 'https://chat.example/app',
+        }),
+      ).toThrow(/must be an origin/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps its federation key in dataDir and publishes it only while federation is on', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-index-'));
+    const logger = { info() {}, warn() {}, error() {} };
+    const answer = async (handler: RequestHandler) => {
+      let status = 200;
+      let body: unknown;
+      const res = {
+        set: () => res,
+        status: (code: number) => ((status = code), res),
+        json: (value: unknown) => ((body = value), res),
+      };
+      handler({} as never, res as never, () => undefined);
+      return { status, body };
+    };
+    try {
+      const off = createChatFilesServer({ host, dataDir, logger });
+      expect(off.federation).toBeNull();
+      expect((await answer(off.wellKnown)).status).toBe(404);
+      await off.close();
+
+      const config = { federation: { enabled: true, peers: ['https://peer.example'] } };
+      const open = () =>
+        createChatFilesServer({
+          host,
+          dataDir,
+          logger,
+          config,
+          publicOrigin: 'https://me.example/',
+        });
+      const first = open();
+      const published = (await answer(first.wellKnown)).body as Record<string, unknown>;
+      expect(published).toMatchObject({
+        origin: 'https://me.example',
+        api_base: 'https://me.example/api/chat/files',
+        version: 1,
+      });
+      expect(first.federation?.trusts('https://peer.example')).toBe(true);
+      await first.close();
+      const second = open();
+      expect(((await answer(second.wellKnown)).body as Record<string, unknown>).public_key).toBe(
+        published.public_key,
+      );
+      await second.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('creates chat-files.db in dataDir, and close() is idempotent and final', async () => {

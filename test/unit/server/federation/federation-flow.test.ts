@@ -102,7 +102,7 @@ describe('federation between two instances', () => {
     expect(created.body).toMatchObject({
       type: 'federated',
       federated_with: [pair.originB],
-      federation: [{ origin: pair.originB, delivered: true }],
+      federation: [{ origin: pair.originB, delivered: true, retrying: false }],
     });
     roomId = created.body.id;
 

@@ -352,6 +352,101 @@ export function runMetadataStoreContract(
         expect(await store.revokeShares(file.id, 100)).toBe(0);
         expect((await store.findShareByTokenHash('a'.repeat(64)))?.revoked_at).toBe(99);
       });
+
+      const share = (fileId: string, hash: string) => ({
+        id: randomUUID(),
+        file_id: fileId,
+        token_hash: hash.repeat(64),
+        scope: 'view',
+        password_hash: null,
+        expires_at: null,
+        revoked_at: null,
+        created_by: 'alice',
+        created_at: 1,
+      });
+
+      it('stores one federation share per file, and none after a revocation', async () => {
+        const file = newFile();
+        await store.createFile(file);
+        expect(await store.createFederationShare(share(file.id, 'c'))).toBe(true);
+        expect(await store.createFederationShare(share(file.id, 'd'))).toBe(false);
+        // The refused one left nothing behind.
+        expect(await store.findShareByTokenHash('d'.repeat(64))).toBeNull();
+        expect(await store.findShareByTokenHash('c'.repeat(64))).not.toBeNull();
+
+        const revoked = newFile();
+        await store.createFile(revoked);
+        await store.createShare(share(revoked.id, 'e'));
+        await store.revokeShares(revoked.id, 5);
+        expect(await store.createFederationShare(share(revoked.id, 'f'))).toBe(false);
+      });
+    });
+
+    describe('federation', () => {
+      it('claims a nonce once per origin and forgets old ones', async () => {
+        expect(await store.claimNonce('http://a', 'n1', 1000, 0)).toBe(true);
+        expect(await store.claimNonce('http://a', 'n1', 1001, 0)).toBe(false);
+        expect(await store.claimNonce('http://b', 'n1', 1002, 0)).toBe(true);
+        // Past the window the record is dropped (the request date is refused by then).
+        expect(await store.claimNonce('http://a', 'n1', 9000, 5000)).toBe(true);
+      });
+
+      it('records inbound envelope ids once, and forgets one on request', async () => {
+        expect(await store.recordInboundEnvelope('http://a', 'm1', 1)).toBe(true);
+        expect(await store.recordInboundEnvelope('http://a', 'm1', 2)).toBe(false);
+        expect(await store.recordInboundEnvelope('http://b', 'm1', 2)).toBe(true);
+        await store.forgetInboundEnvelope('http://a', 'm1');
+        expect(await store.recordInboundEnvelope('http://a', 'm1', 3)).toBe(true);
+      });
+
+      it('keeps peer files as metadata, lists them by room and revokes them by origin id', async () => {
+        const record = (id: string, roomId: string, originFileId: string, createdAt: number) => ({
+          id,
+          room_id: roomId,
+          origin: 'http://a',
+          origin_file_id: originFileId,
+          sender: 'alice',
+          file: {
+            name: `${id}.png`,
+            size: 10,
+            mimeType: 'image/png',
+            previewUrl: 'http://a/p',
+            downloadUrl: 'http://a/d',
+          },
+          revoked_at: null,
+          created_at: createdAt,
+        });
+        await store.createFederatedFile(record('fed_1', 'r1', 'f1', 1));
+        await store.createFederatedFile(record('fed_2', 'r1', 'f2', 2));
+        await store.createFederatedFile(record('fed_3', 'r2', 'f1', 3));
+        expect(await store.getFederatedFile('fed_1')).toEqual(record('fed_1', 'r1', 'f1', 1));
+        expect(await store.getFederatedFile('fed_9')).toBeNull();
+        expect((await store.listFederatedFiles(['r1', 'r2'], 10)).map((r) => r.id)).toEqual([
+          'fed_3',
+          'fed_2',
+          'fed_1',
+        ]);
+        expect(await store.listFederatedFiles([], 10)).toEqual([]);
+
+        const revoked = await store.revokeFederatedFiles({
+          origin: 'http://a',
+          origin_file_id: 'f1',
+          room_id: 'r1',
+          now: 50,
+        });
+        expect(revoked.map((r) => [r.id, r.revoked_at])).toEqual([['fed_1', 50]]);
+        expect(
+          await store.revokeFederatedFiles({
+            origin: 'http://other',
+            origin_file_id: 'f2',
+            room_id: 'r1',
+            now: 60,
+          }),
+        ).toEqual([]);
+        expect((await store.getFederatedFile('fed_3'))?.revoked_at).toBeNull();
+        await store.deleteFederatedFile('fed_2');
+        expect(await store.getFederatedFile('fed_2')).toBeNull();
+      });
     });
   });
 }
