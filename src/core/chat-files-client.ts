@@ -18,6 +18,7 @@ import { LocalFiles } from './local-files.js';
 import {
   DEFAULT_API_BASE,
   type MediaSyncAction,
+  type PieceManifest,
   type ServerStatus,
   type ServerToClientEvents,
   type StorePermanentlyResponse,
@@ -419,22 +420,11 @@ export class ChatFiles extends EventTarget {
         },
       }),
     );
-    // Cached in the background so the sharer can still seed after a reload.
-    void this.track(
-      this.worker
-        .storeBlob(
-          {
-            file_id: fileId,
-            room_id: roomId,
-            name: file.name,
-            size: file.size,
-            mime_type: mimeType,
-            manifest,
-          },
-          file,
-        )
-        .catch((error) => this.log(`caching shared file ${fileId} failed`, error)),
-    );
+    // Cached in the background so the sharer can still seed after a reload; a file larger
+    // than the whole cache would only push every other cached file out, so it is not.
+    if (file.size <= cacheLimitBytes(this.config)) {
+      this.cacheShared(fileId, roomId, file, mimeType, manifest);
+    }
 
     const result: ShareResult = { file_id: fileId, message: reply.message, uploaded: false };
     if (options.upload ?? this.config.server_seeding.enabled) {
@@ -458,6 +448,30 @@ export class ChatFiles extends EventTarget {
     }
     report({ phase: 'done', progress: 100 });
     return result;
+  }
+
+  private cacheShared(
+    fileId: string,
+    roomId: string,
+    file: File,
+    mimeType: string,
+    manifest: PieceManifest,
+  ): void {
+    void this.track(
+      this.worker
+        .storeBlob(
+          {
+            file_id: fileId,
+            room_id: roomId,
+            name: file.name,
+            size: file.size,
+            mime_type: mimeType,
+            manifest,
+          },
+          file,
+        )
+        .catch((error) => this.log(`caching shared file ${fileId} failed`, error)),
+    );
   }
 
   private uploadFile(

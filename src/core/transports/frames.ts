@@ -25,13 +25,29 @@ export function framePayloadBytes(chunkSize: number, maxMessageSize?: number | n
   return Math.max(1, Math.min(chunkSize, limit));
 }
 
-/** One binary data-channel frame: header and a copy of `payload`. */
-export function encodeFrame(index: number, offset: number, payload: Uint8Array): ArrayBuffer {
-  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
-  const view = new DataView(out.buffer);
+/**
+ * Writes a binary data-channel frame (header, then a copy of `payload`) into `target` and
+ * returns the view to send. Reusing one `target` per channel is safe because
+ * `RTCDataChannel.send()` copies the bytes before it returns; it saves allocating (and
+ * collecting) a buffer per frame.
+ */
+export function writeFrame(
+  target: Uint8Array<ArrayBuffer>,
+  index: number,
+  offset: number,
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const view = new DataView(target.buffer, target.byteOffset, FRAME_HEADER_BYTES);
   view.setUint32(0, index);
   view.setUint32(4, offset);
-  out.set(payload, FRAME_HEADER_BYTES);
+  target.set(payload, FRAME_HEADER_BYTES);
+  return target.subarray(0, FRAME_HEADER_BYTES + payload.byteLength);
+}
+
+/** One binary data-channel frame in a buffer of its own. */
+export function encodeFrame(index: number, offset: number, payload: Uint8Array): ArrayBuffer {
+  const out = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
+  writeFrame(out, index, offset, payload);
   return out.buffer;
 }
 

@@ -24,10 +24,11 @@ import type { ServerToClientEvents, SignalType } from '../protocol.js';
 import type { ChatFilesSocket } from '../socket-requests.js';
 import {
   decodeFrame,
-  encodeFrame,
+  FRAME_HEADER_BYTES,
   framePayloadBytes,
   PieceAssembler,
   parseChannelMessage,
+  writeFrame,
   type ChannelMessage,
 } from './frames.js';
 import type { FileDescriptor, PieceProvider, PieceSink, PieceSource } from './transport.js';
@@ -508,6 +509,7 @@ class ChannelServer {
     }
     await this.waitOpen();
     const payload = framePayloadBytes(this.options.chunkSize, this.maxMessageSize());
+    const frame = new Uint8Array(FRAME_HEADER_BYTES + payload);
     const read = (index: number) =>
       this.options.provider.readPiece(this.fileId, index).catch(() => null);
     let ahead: { index: number; bytes: Promise<ArrayBuffer | null> } | null = null;
@@ -536,7 +538,7 @@ class ChannelServer {
           await this.drain();
           if (this.closed) break;
           this.channel.send(
-            encodeFrame(current.index, offset, view.subarray(offset, offset + payload)),
+            writeFrame(frame, current.index, offset, view.subarray(offset, offset + payload)),
           );
         }
       }
@@ -640,7 +642,14 @@ export class WebRtcSource implements PieceSource {
         if (queue.length === 0 || free <= 0 || (!force && free < REFILL_AT)) return;
         const batch = queue.splice(0, free);
         for (const index of batch) outstanding.add(index);
-        channel.send(JSON.stringify({ t: 'want', pieces: batch } satisfies ChannelMessage));
+        try {
+          channel.send(JSON.stringify({ t: 'want', pieces: batch } satisfies ChannelMessage));
+        } catch (error) {
+          // The channel is closing under us; its close event ends the fetch as well.
+          finish(
+            new ChatFilesClientError('ERR_NETWORK', 'The data channel closed.', { cause: error }),
+          );
+        }
       };
       const checkDone = () => {
         if (queue.length === 0 && outstanding.size === 0 && delivering === 0) finish();
@@ -694,11 +703,7 @@ export class WebRtcSource implements PieceSource {
       channel.addEventListener('message', onMessage);
       channel.addEventListener('close', onClose);
       combined.addEventListener('abort', onAbort, { once: true });
-      try {
-        refill(true);
-      } catch (error) {
-        finish(error);
-      }
+      refill(true);
       armStall();
     });
   }

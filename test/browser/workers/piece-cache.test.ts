@@ -112,6 +112,17 @@ describe('PieceCache', () => {
     expect((await cache.getStats()).bytes).to.be.at.most(3 * MiB);
   });
 
+  it('keeps a File composed of cached pieces readable after the file is evicted', async () => {
+    cache.setLimit(2 * MiB);
+    const a = makeTestFile(2 * MiB, 53);
+    await cache.storeBlob(await metaFor(a, 'A'), a);
+    const composed = new File((await cache.getPieceBlobs('A'))!, 'a.bin');
+    const b = makeTestFile(2 * MiB, 54);
+    await cache.storeBlob(await metaFor(b, 'B'), b);
+    expect(await cache.get('A')).to.equal(null);
+    expect(await firstDifference(composed, a)).to.equal(-1);
+  });
+
   it('does not evict a file another tab (another cache on the same database) is using', async () => {
     cache.setLimit(2 * MiB);
     const otherTab = new PieceCache({ name, limitBytes: 2 * MiB });
