@@ -1,13 +1,16 @@
 /**
  * `GET /user` (the files of the user's rooms, with room and sender details, plus the
- * user's own files in rooms since deleted) and `GET /user/storage` (permanent storage
- * used, tier and claimed files).
+ * user's own files in rooms since deleted; with `?federated=1` also the files peers
+ * shared in those rooms) and `GET /user/storage` (permanent storage used, tier and
+ * claimed files).
  */
 import type { RequestHandler } from 'express';
+import type { FederatedFile } from '../../src/core/federated-file.js';
 import type { UserFileEntry, UserStorageResponse } from '../../src/core/protocol.js';
 import { requireUser } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
+import { remoteSender } from '../federation/inbound-route.js';
 import type { HostRoom } from '../host-adapter.js';
 import { tierFor } from '../quota.js';
 import { optionalId, optionalString } from '../validate.js';
@@ -97,8 +100,50 @@ export function listUserFilesRoute(ctx: ServerContext): RequestHandler {
         ...(room === null ? { room_deleted: true } : {}),
       });
     }
+    if (query.federated === '1' || query.federated === 'true') {
+      files.push(...(await federatedEntries(ctx, memberRooms, roomOf, search, limit)));
+      files.sort((x, y) => y.created_at - x.created_at);
+      files.splice(limit);
+    }
     res.json({ files });
   });
+}
+
+/** A `/user` entry for a peer's file: what its card needs, and where it lives. */
+export type FederatedUserFileEntry = UserFileEntry & { federated: FederatedFile; revoked: boolean };
+
+/** Peer files of the user's rooms, as `/user` entries (metadata only; no local bytes). */
+async function federatedEntries(
+  ctx: ServerContext,
+  roomIds: string[],
+  roomOf: (roomId: string) => Promise<HostRoom | null>,
+  search: string | undefined,
+  limit: number,
+): Promise<FederatedUserFileEntry[]> {
+  const needle = search?.toLowerCase();
+  const entries: FederatedUserFileEntry[] = [];
+  for (const record of await ctx.store.listFederatedFiles(roomIds, limit)) {
+    if (needle && !record.file.name.toLowerCase().includes(needle)) continue;
+    const room = await roomOf(record.room_id);
+    const sender = remoteSender(record.sender, record.origin);
+    entries.push({
+      id: record.id,
+      name: record.file.name,
+      size: record.file.size,
+      mime_type: record.file.mimeType,
+      thumbnail: null,
+      created_at: record.created_at,
+      room_id: record.room_id,
+      room_name: room?.name ?? null,
+      room_type: room?.type ?? 'deleted',
+      partner_username: room?.partner_username ?? null,
+      sender_chat_name: sender,
+      sender,
+      federated: record.file,
+      revoked: record.revoked_at !== null,
+    });
+  }
+  return entries;
 }
 
 /** Builds the handler of `GET /user/storage`. */

@@ -186,6 +186,27 @@ describe('federation between two instances', () => {
     ).toBe(404);
   });
 
+  it('lists the card in B’s file listing when asked for peer files', async () => {
+    const plain = await bobB.json<{ files: Array<{ id: string }> }>('GET', `${API}/user`);
+    expect(plain.body.files.map((f) => f.id)).not.toContain(card.payload.file_id);
+    const listed = await bobB.json<{ files: Array<Record<string, unknown>> }>(
+      'GET',
+      `${API}/user?federated=1&search=CAT`,
+    );
+    expect(listed.body.files).toEqual([
+      expect.objectContaining({
+        id: card.payload.file_id,
+        name: 'cat.png',
+        room_id: roomId,
+        room_name: 'design',
+        room_type: 'federated',
+        sender: `alice@${hostA}`,
+        federated: card.file,
+        revoked: false,
+      }),
+    ]);
+  });
+
   it('proxies the image preview on B from A', async () => {
     const res = await bobB.fetch(`${API}/federation/v1/files/${card.payload.file_id}/preview`);
     expect(res.status).toBe(200);
@@ -233,6 +254,21 @@ describe('federation between two instances', () => {
     );
     const cards = body.messages.map((m) => decodeFileMessage(m.content)).filter(Boolean);
     expect(cards.filter((c) => c!.name === 'cat.png')).toHaveLength(1);
+  });
+
+  it('carries files the other way too, from B to A', async () => {
+    const fromB = randomPng(16, 16);
+    const arriving = federatedCard(aliceSocket, 'from-b.png');
+    await shareAndUploadFile(bobB, bobSocket, {
+      roomId,
+      name: 'from-b.png',
+      mimeType: 'image/png',
+      bytes: fromB,
+    });
+    const { message, file } = await arriving;
+    expect(message.sender).toBe(`bob@${new URL(pair.originB).host}`);
+    expect(file.origin).toBe(pair.originB);
+    expect(Buffer.from(await (await fetch(file.downloadUrl)).arrayBuffer())).toEqual(fromB);
   });
 
   it('gives a non-image file no preview', async () => {
