@@ -263,7 +263,10 @@ export interface MetadataStore {
    * before `forgetBefore` are dropped (requests that old are refused for their date).
    */
   claimNonce(origin: string, nonce: string, now: number, forgetBefore: number): Promise<boolean>;
-  /** Records a peer's envelope id; false when it was received before (a duplicate). */
+  /**
+   * Records a peer's envelope id; false when it was received before (a duplicate). Ids
+   * older than a week may be forgotten.
+   */
   recordInboundEnvelope(origin: string, envelopeId: string, now: number): Promise<boolean>;
   /** Forgets a recorded envelope id, so a delivery that failed half-way can be retried. */
   forgetInboundEnvelope(origin: string, envelopeId: string): Promise<void>;

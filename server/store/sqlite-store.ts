@@ -29,6 +29,9 @@ import type {
   UserStatus,
 } from './metadata-store.js';
 
+/** How long received envelope ids are kept to drop duplicates. */
+const INBOX_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
 /** The database file name inside the data directory. */
 export const DATABASE_FILE = 'chat-files.db';
 
@@ -142,6 +145,7 @@ export const MIGRATIONS: readonly string[] = [
     received_at INTEGER NOT NULL,
     PRIMARY KEY (origin, envelope_id)
   ) WITHOUT ROWID;
+  CREATE INDEX federation_inbox_by_time ON federation_inbox(received_at);
 
   CREATE TABLE federated_files (
     id TEXT PRIMARY KEY,
@@ -377,6 +381,7 @@ export class SqliteMetadataStore implements MetadataStore {
       insertInbox: db.prepare(
         `INSERT OR IGNORE INTO federation_inbox (origin, envelope_id, received_at) VALUES (?, ?, ?)`,
       ),
+      forgetInbox: db.prepare(`DELETE FROM federation_inbox WHERE received_at < ?`),
       deleteInbox: db.prepare(`DELETE FROM federation_inbox WHERE origin = ? AND envelope_id = ?`),
       insertFederatedFile: db.prepare(
         `INSERT INTO federated_files (id, room_id, origin, origin_file_id, sender, file_json, revoked_at, created_at)
@@ -886,7 +891,13 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async recordInboundEnvelope(origin: string, envelopeId: string, now: number): Promise<boolean> {
-    return this.statements.insertInbox.run(origin, envelopeId, now).changes === 1;
+    return this.db
+      .transaction((): boolean => {
+        // Duplicates come from retries, minutes apart; a week of ids is plenty.
+        this.statements.forgetInbox.run(now - INBOX_RETENTION_MS);
+        return this.statements.insertInbox.run(origin, envelopeId, now).changes === 1;
+      })
+      .immediate();
   }
 
   async forgetInboundEnvelope(origin: string, envelopeId: string): Promise<void> {

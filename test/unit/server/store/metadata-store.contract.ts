@@ -397,6 +397,9 @@ export function runMetadataStoreContract(
         expect(await store.recordInboundEnvelope('http://b', 'm1', 2)).toBe(true);
         await store.forgetInboundEnvelope('http://a', 'm1');
         expect(await store.recordInboundEnvelope('http://a', 'm1', 3)).toBe(true);
+        // Long after, the id is no longer kept (retries never come that late).
+        const later = 3 + 8 * 24 * 60 * 60_000;
+        expect(await store.recordInboundEnvelope('http://a', 'm1', later)).toBe(true);
       });
 
       it('keeps peer files as metadata, lists them by room and revokes them by origin id', async () => {
