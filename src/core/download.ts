@@ -310,7 +310,14 @@ export class Download {
         if (held.count > before) progressed = true;
       }
       if (held.complete) break;
-      if (progressed) waitDeadline = null;
+      if (progressed) {
+        // A source was lost midway but others (or it, reconnected) may still serve the
+        // rest: look again at once rather than wait for someone new.
+        waitDeadline = null;
+        tried.clear();
+        await this.rediscover(discovery);
+        continue;
+      }
 
       // Everyone reachable was tried; wait for someone new.
       waitDeadline ??= Date.now() + ctx.config.peer_wait_timeout;
@@ -320,9 +327,7 @@ export class Download {
       const woke = await discovery.waitForChange(remaining, signal);
       if (!woke) break;
       tried.clear();
-      await discovery.round(true).catch((error: unknown) => {
-        if (isGone(error)) throw error;
-      });
+      await this.rediscover(discovery);
     }
     if (!held.complete) {
       throw unavailable(
@@ -331,6 +336,14 @@ export class Download {
           : 'Nobody who has this file is online right now.',
       );
     }
+  }
+
+  /** A new discovery round; only "the file is gone" is fatal. */
+  private async rediscover(discovery: Discovery): Promise<void> {
+    await discovery.round(true).catch((error: unknown) => {
+      if (isGone(error)) throw error;
+    });
+    this.controller.signal.throwIfAborted();
   }
 
   /** Tries one candidate: a peer over WebRTC then the relay, or the server. */
