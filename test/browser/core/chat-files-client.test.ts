@@ -250,6 +250,26 @@ describe('ChatFiles: exchanging files between two clients', () => {
     expect(await bob.client.cache.record(file_id)).to.equal(null);
   });
 
+  it('passes media sync and preview sizes to the other members of the room', async () => {
+    const { alice, bob, roomId } = await pair();
+    const { file_id } = await alice.client.shareFile(roomId, makeTestFile(10, 1, 'v.mp4'), {
+      upload: false,
+    });
+    const sync = new Promise<{ action: string; time: number; username: string }>((resolve) =>
+      bob.client.onMediaSync(file_id, resolve),
+    );
+    const size = new Promise<{ width: number; height: number }>((resolve) =>
+      bob.client.onPreviewSize(file_id, resolve),
+    );
+    const echo: unknown[] = [];
+    alice.client.onMediaSync(file_id, (e) => echo.push(e));
+    alice.client.sendMediaSync(roomId, file_id, 'seek', 12.5);
+    alice.client.sendPreviewSize(file_id, 480, 270);
+    expect(await sync).to.deep.equal({ action: 'seek', time: 12.5, username: alice.user.username });
+    expect(await size).to.include({ width: 480, height: 270 });
+    expect(echo).to.deep.equal([]); // the sender does not hear itself
+  });
+
   it('is idempotent to destroy, and rejects calls afterwards', async () => {
     const { client } = await makeClient('carol');
     await client.destroy();

@@ -58,6 +58,28 @@ describe('ChatFiles and the server copy', () => {
     });
   });
 
+  it('splits more than a thousand status queries into batches of a thousand', async () => {
+    const { client } = await makeClient('alice');
+    const before = client.serverStatusRequests;
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => client.serverStatus(`none-${i}`)));
+    expect(client.serverStatusRequests - before).to.equal(2);
+  });
+
+  it("tells other members' cards live when the server caches a file", async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
+    const { file_id } = await alice.client.shareFile(roomId, makeTestFile(5000, 3, 'l.bin'), {
+      upload: false,
+    });
+    const cached = new Promise<{ expires_at: number | null }>((resolve) =>
+      bob.client.onServerCached(file_id, resolve),
+    );
+    await alice.client.uploadToServer(file_id);
+    expect((await cached).expires_at).to.equal(null); // temp_cache_minutes is false
+    expect((await bob.client.serverStatus(file_id)).server_available).to.equal(true);
+  });
+
   it('claims and releases permanent storage, with server errors as client errors', async () => {
     const alice = await makeClient('alice');
     const roomId = await createRoom(alice.user, []);
