@@ -55,6 +55,24 @@ describe('ChatFiles: exchanging files between two clients', () => {
     });
   }
 
+  it('uses one peer connection per pair of peers for several files', async () => {
+    let created = 0;
+    class Counting extends RTCPeerConnection {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        created++;
+      }
+    }
+    const { alice, bob, roomId } = await pair({ requester: { RTCPeerConnection: Counting } });
+    const files = [makeTestFile(1 * MB, 21, 'a.bin'), makeTestFile(2 * MB, 22, 'b.bin')];
+    for (const file of files) {
+      const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+      const { snapshot } = await download(bob.client, file_id, roomId, file);
+      expect(snapshot.transport).to.equal('webrtc');
+    }
+    expect(created).to.equal(1);
+  });
+
   it('falls back to the relay at once when the seeder has no WebRTC', async () => {
     const { alice, bob, roomId } = await pair({ seeder: { RTCPeerConnection: null } });
     const file = makeTestFile(1 * MB, 3, 'no-rtc.bin');
