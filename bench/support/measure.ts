@@ -2,6 +2,7 @@
  * Measurement helpers for benchmarks: medians over repeated runs, and the result record
  * each benchmark reports (a value next to a baseline measured in the same run).
  */
+import type { SharedResources } from './shared.js';
 
 /** One reported figure: the product's value, the baseline's, and their ratio. */
 export interface BenchResult {
@@ -24,8 +25,10 @@ export interface BenchResult {
 export interface BenchContext {
   /** Smaller sizes so the whole suite runs in about two minutes. */
   quick: boolean;
-  /** Scratch directory for this run (removed afterwards). */
+  /** Scratch directory for this benchmark (removed afterwards). */
   tmpDir: string;
+  /** Resources shared by the benchmarks of this run (stopped when the run ends). */
+  shared: SharedResources;
   log(message: string): void;
 }
 
@@ -92,3 +95,10 @@ export function throughput(
 /** Rounds to `digits` decimals. */
 export const round = (value: number, digits = 2): number =>
   Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** Notes as one line: `key value, key value`. */
+export function formatNotes(notes: NonNullable<BenchResult['notes']>): string {
+  return Object.entries(notes)
+    .map(([key, value]) => `${key.replace(/_/g, ' ')} ${value}`)
+    .join(', ');
+}

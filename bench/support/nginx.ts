@@ -14,6 +14,14 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
+/**
+ * Workers run as the benchmark's own user, so they can read the server's private blob
+ * files (mode 0600) just as the Node server does. Under root nginx needs this said.
+ */
+function userLine(): string {
+  return process.getuid?.() === 0 ? 'user root;' : '';
+}
+
 /** Serves `root` at `http://127.0.0.1:<port>/`; throws with the install command when nginx is missing. */
 export async function startNginx(root: string, workDir: string): Promise<Nginx> {
   if (!existsSync(NGINX)) {
@@ -27,6 +35,7 @@ export async function startNginx(root: string, workDir: string): Promise<Nginx> 
   writeFileSync(
     conf,
     `daemon off;
+${userLine()}
 worker_processes 1;
 pid ${workDir}/nginx.pid;
 error_log ${workDir}/logs/error.log warn;
