@@ -13,6 +13,8 @@ import {
   type ChatFilesConfigInput,
 } from './config.js';
 import { ChatFilesClientError, toClientError, type ClientErrorCode } from './errors.js';
+import { fetchFederatedFile } from './federated-download.js';
+import type { FederatedFile } from './federated-file.js';
 import { FileCache } from './file-cache.js';
 import { LocalFiles } from './local-files.js';
 import {
@@ -181,6 +183,11 @@ export class ChatFiles extends EventTarget {
   private readonly statuses: ServerStatusBatcher;
   private readonly ledger = new AuthorizationLedger();
   private readonly revoked = new Set<string>();
+  /** Files of other instances (federation): fetched from their origin, kept in this tab only. */
+  private readonly federatedFiles = new Map<
+    string,
+    { file?: File; promise?: Promise<File>; controller?: AbortController }
+  >();
   private readonly ownsSocket: boolean;
   private readonly log: (message: string, error?: unknown) => void;
   private readonly detach: Array<() => void> = [];
@@ -553,14 +560,83 @@ export class ChatFiles extends EventTarget {
     return this.transfers.requestFile(fileId, roomId);
   }
 
+  /** Stops sharing a file this user sent: its share links answer 410 and every card turns unavailable. */
+  revokeFile(fileId: string): Promise<void> {
+    return this.rest.revokeFile(fileId);
+  }
+
+  /** The preview image of a file shared from another instance, through this server's proxy. */
+  federatedPreview(fileId: string, signal?: AbortSignal): Promise<Blob> {
+    return this.rest.federatedPreview(fileId, signal);
+  }
+
+  /**
+   * Gets a file shared from another instance (a `[FILE]` message with a `federated`
+   * block) straight from its origin's share URL; nothing passes through this instance's
+   * server. Progress is reported like any transfer, with `transport: 'federated'`; a share
+   * the origin revoked or deleted ends `unavailable`. A second call joins the first.
+   */
+  requestFederatedFile(
+    fileId: string,
+    federated: FederatedFile,
+    options: { password?: string } = {},
+  ): Promise<File> {
+    if (this.destroyed) return Promise.reject(destroyedError());
+    const gone = () => new ChatFilesClientError('ERR_GONE', 'This file is no longer available.');
+    if (this.revoked.has(fileId)) return Promise.reject(gone());
+    const entry = this.federatedFiles.get(fileId) ?? {};
+    if (entry.file) return Promise.resolve(entry.file);
+    if (entry.promise) return entry.promise;
+    const controller = new AbortController();
+    const publish = (snapshot: Omit<TransferSnapshot, 'file_id'>) =>
+      this.transfers.publish({ file_id: fileId, ...snapshot });
+    publish({ state: 'connecting', progress: 0, transport: 'federated' });
+    const promise = fetchFederatedFile(federated, {
+      signal: controller.signal,
+      password: options.password,
+      onProgress: (loaded, total) =>
+        publish({
+          state: 'transferring',
+          progress: total === 0 ? 100 : Math.floor((loaded / total) * 100),
+          transport: 'federated',
+        }),
+    }).then(
+      (file) => {
+        this.federatedFiles.set(fileId, { file });
+        publish({ state: 'complete', progress: 100, transport: 'federated' });
+        return file;
+      },
+      (error: unknown) => {
+        this.federatedFiles.delete(fileId);
+        const failure = toClientError(error, 'ERR_NETWORK');
+        if (failure.code === 'ERR_CANCELLED') {
+          publish({ state: 'available', progress: 0 });
+        } else {
+          if (failure.code === 'ERR_GONE') this.revoked.add(fileId);
+          publish({
+            state: failure.code === 'ERR_GONE' ? 'unavailable' : 'error',
+            progress: 0,
+            error: { code: failure.code, message: failure.message },
+          });
+        }
+        throw failure;
+      },
+    );
+    this.federatedFiles.set(fileId, { promise, controller });
+    return promise;
+  }
+
   /** Stops a running download; the pieces already received stay cached for later. */
   cancelTransfer(fileId: string): void {
     this.transfers.cancelTransfer(fileId);
+    this.federatedFiles.get(fileId)?.controller?.abort();
   }
 
   /** The file if this client already has it (memory or cache); never touches the network. */
   async getFile(fileId: string): Promise<File | null> {
     if (this.destroyed || this.revoked.has(fileId)) return null;
+    const remote = this.federatedFiles.get(fileId)?.file;
+    if (remote) return remote;
     const local = this.local.get(fileId);
     if (local) return local.file;
     const record = await this.worker.getRecord(fileId);

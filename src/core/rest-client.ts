@@ -195,6 +195,22 @@ export class RestClient {
     await this.json('POST', '/remove-from-server', { file_id: fileId });
   }
 
+  /** `POST /:file_id/revoke`: the sender stops sharing a file (every share link, every room). */
+  async revokeFile(fileId: string): Promise<void> {
+    await this.json('POST', `/${encodeURIComponent(fileId)}/revoke`);
+  }
+
+  /**
+   * `GET /federation/v1/files/:id/preview`: a peer instance's preview image, streamed
+   * through this server's proxy. `ERR_GONE` when the origin revoked or deleted the file.
+   */
+  async federatedPreview(fileId: string, signal?: AbortSignal): Promise<Blob> {
+    const path = `/federation/v1/files/${encodeURIComponent(fileId)}/preview`;
+    const response = await this.send(path, this.init({ method: 'GET', signal }));
+    if (!response.ok) throw await RestClient.failure(response, `GET ${path}`);
+    return response.blob();
+  }
+
   /** `GET /user/storage`: the user's usage, tier and claimed files. */
   userStorage(): Promise<UserStorageResponse> {
     return this.json('GET', '/user/storage');

@@ -1,5 +1,6 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import type { FederatedFile } from '../../core/federated-file.js';
 import { decodeFileMessage } from '../../core/file-message.js';
 import { formatBytes } from '../../core/format.js';
 import type { ChatMessage, ServerStatus } from '../../core/protocol.js';
@@ -76,6 +77,11 @@ export class ChatFileCard extends LitElement {
   @property() sender = '';
   /** Id of the chat message that carries the file. */
   @property({ attribute: 'message-id' }) messageId = '';
+  /**
+   * Set when the file lives on another instance: the card previews it through this
+   * server's proxy and downloads it from the origin's share URL (`transport="federated"`).
+   */
+  @property({ attribute: false }) federated: FederatedFile | null = null;
 
   /** Transfer state, reflected for styling and tests. */
   @property({ reflect: true }) state: TransferState = 'available';
@@ -122,6 +128,7 @@ export class ChatFileCard extends LitElement {
     this.fileSize = payload.size;
     this.mimeType = payload.mime_type;
     this.thumbnail = payload.thumbnail ?? null;
+    this.federated = payload.federated ?? null;
     this.roomId = message.room_id;
     this.sender = message.sender;
     this.messageId = message.id;
@@ -158,8 +165,10 @@ export class ChatFileCard extends LitElement {
       return Promise.reject(new Error(this.strings_.stateUnavailable));
     if (this.pending) return this.pending;
     this.errorMessage = '';
-    const pending = client
-      .requestFile(this.fileId, this.roomId)
+    const request = this.federated
+      ? client.requestFederatedFile(this.fileId, this.federated)
+      : client.requestFile(this.fileId, this.roomId);
+    const pending = request
       .then((file) => {
         const latest = client.transferState(this.fileId);
         this.setSnapshot({
@@ -217,6 +226,8 @@ export class ChatFileCard extends LitElement {
   /** Marks the file as gone (revoked or deleted at its origin). */
   markUnavailable(): void {
     this.clients.client?.cancelTransfer(this.fileId);
+    // What is gone is not shown any more, not even a preview already loaded.
+    this.releasePreview();
     this.setSnapshot({ file_id: this.fileId, state: 'unavailable', progress: 0 });
   }
 
@@ -235,7 +246,10 @@ export class ChatFileCard extends LitElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     const client = this.clients.client;
-    const key = client && this.fileId ? `${this.fileId}|${this.roomId}|${this.browseMode}` : '';
+    const key =
+      client && this.fileId
+        ? `${this.fileId}|${this.roomId}|${this.browseMode}|${this.federated?.downloadUrl ?? ''}`
+        : '';
     if (key !== this.boundKey || changed.has('client')) {
       this.boundKey = key;
       this.unbind();
@@ -268,7 +282,9 @@ export class ChatFileCard extends LitElement {
       },
       () => undefined,
     );
-    if (!this.browseMode && client.config.server_seeding.enabled) {
+    if (this.federated) {
+      this.loadFederatedPreview(client, this.federated);
+    } else if (!this.browseMode && client.config.server_seeding.enabled) {
       this.subscriptions.push(
         client.onServerCached(fileId, ({ expires_at }) => {
           this.server = {
@@ -293,10 +309,57 @@ export class ChatFileCard extends LitElement {
   }
 
   private maybeAutoDownload(client: ChatFilesLike): void {
-    if (this.browseMode || this.noAutoDownload || this.state !== 'available') return;
+    if (this.browseMode || this.noAutoDownload || this.federated || this.state !== 'available')
+      return;
     if (fileKind(this.mimeType) !== 'image' || !canPreview(this.mimeType)) return;
     if (this.fileSize > client.config.image_auto_download_max) return;
     void this.download();
+  }
+
+  /**
+   * A peer's image is previewed through this server's proxy, before any download; a
+   * 404/410 from the origin means the file is gone.
+   */
+  private loadFederatedPreview(client: ChatFilesLike, federated: FederatedFile): void {
+    if (!federated.previewUrl || !canPreview(this.mimeType) || fileKind(this.mimeType) !== 'image')
+      return;
+    const fileId = this.fileId;
+    client.federatedPreview(fileId).then(
+      (blob) => {
+        if (this.fileId !== fileId || this.preview) return;
+        this.preview = { url: URL.createObjectURL(blob) };
+      },
+      (error: { code?: string }) => {
+        if (
+          this.fileId === fileId &&
+          (error.code === 'ERR_GONE' || error.code === 'ERR_NOT_FOUND')
+        ) {
+          this.markUnavailable();
+        }
+      },
+    );
+  }
+
+  /** Stops sharing the file everywhere (the sender's own cards only). */
+  async revoke(): Promise<void> {
+    const client = this.clients.client;
+    if (!client) return;
+    try {
+      await client.revokeFile(this.fileId);
+      this.markUnavailable();
+    } catch (error) {
+      const { code = 'ERR_REVOKE', message = String(error) } = error as {
+        code?: string;
+        message?: string;
+      };
+      this.errorMessage = message;
+      emit<ChatFileErrorDetail>(this, 'chat-file-error', {
+        code,
+        message,
+        file_id: this.fileId,
+        name: this.fileName,
+      });
+    }
   }
 
   private setSnapshot(snapshot: TransferSnapshot): void {
@@ -433,7 +496,7 @@ export class ChatFileCard extends LitElement {
             : nothing
         }
         ${
-          this.preview && this.previewOpen && this.state === 'complete'
+          this.preview && this.previewOpen && (this.state === 'complete' || this.federated)
             ? html`<div part="preview" class="card__preview card__preview--${kind}">
                 ${renderPreview(this.preview, this.mimeType, name, strings)}
               </div>`
@@ -446,6 +509,33 @@ export class ChatFileCard extends LitElement {
 
   private renderActions(strings: ChatFilesStrings, name: string, busy: boolean) {
     if (this.state === 'unavailable') return nothing;
+    const own =
+      !this.federated &&
+      !this.browseMode &&
+      this.sender !== '' &&
+      this.sender === this.clients.client?.username;
+    return html`${this.renderMainActions(strings, name, busy)}${own ? this.renderMenu(strings, name) : nothing}`;
+  }
+
+  /** The sender's menu: stop sharing the file everywhere. */
+  private renderMenu(strings: ChatFilesStrings, name: string) {
+    return html`<details class="card__menu">
+      <summary aria-label="${strings.menuLabel}: ${name}">⋯</summary>
+      <div class="card__menu-list">
+        <button
+          type="button"
+          @click=${(event: Event) => {
+            (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+            void this.revoke();
+          }}
+        >
+          ${strings.revoke}
+        </button>
+      </div>
+    </details>`;
+  }
+
+  private renderMainActions(strings: ChatFilesStrings, name: string, busy: boolean) {
     if (busy) {
       return html`<button
         type="button"

@@ -153,6 +153,7 @@ export const cardStyles = css`
   .card__preview--image {
     /* Small images keep their size: upscaling only blurs them. */
     width: fit-content;
+    min-width: 0;
   }
   .card__preview img {
     display: block;

@@ -29,6 +29,9 @@ export type ChatFilesLike = Pick<
   | 'onPreviewSize'
   | 'onServerCached'
   | 'onRevoked'
+  | 'requestFederatedFile'
+  | 'federatedPreview'
+  | 'revokeFile'
 >;
 
 /** Where `ChatFiles.setDefault` keeps the page-wide client (shared by every copy of the SDK). */
