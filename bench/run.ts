@@ -6,7 +6,15 @@
  * processes to `bench/results/profiles/`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,6 +53,14 @@ const files = readdirSync(here)
   .filter((f) => only.length === 0 || only.some((name) => f.includes(name)));
 
 const runDir = mkdtempSync(path.join(tmpdir(), 'chat-files-bench-'));
+// Browser pages load this copy of the bundle, taken now (see server-child.ts).
+const sdkDir = path.join(runDir, 'sdk');
+cpSync(path.join(root, 'dist', 'browser'), sdkDir, {
+  recursive: true,
+  filter: (source) => !source.endsWith('.map'),
+});
+process.env.BENCH_SDK_DIR = sdkDir;
+const sdkBuilt = statSync(path.join(sdkDir, 'chat-files.js')).mtime.toISOString();
 const shared = new SharedResources(path.join(runDir, 'shared'));
 // Ctrl-C still stops the server processes and the browser and removes the temp files.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -104,6 +120,7 @@ const report = {
     cpu_model: cpus()[0]?.model ?? 'unknown',
     memory_gib: Math.round(totalmem() / 1024 ** 3),
     ...gitState(),
+    sdk_bundle_built: sdkBuilt,
   },
   seconds: { ...seconds, total: Math.round((Date.now() - runStarted) / 100) / 10 },
   results,

@@ -6,6 +6,12 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../../test/support/chromium.js';
 
+/**
+ * Longest a single page call may take (a 500 MiB transfer on a busy machine included);
+ * past it the benchmark fails instead of waiting forever, and closing the page stops it.
+ */
+const CALL_TIMEOUT_MS = 15 * 60 * 1000;
+
 /** Launches headless Chromium with exact heap figures and a `gc()` for the pages. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -75,11 +81,20 @@ export async function openBenchPage(
     socketId: '',
     async call<T>(fn: string, ...args: unknown[]) {
       const list = args.map((a) => JSON.stringify(a)).join(', ');
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CALL_TIMEOUT_MS / 1000} s`)),
+          CALL_TIMEOUT_MS,
+        );
+      });
       try {
-        return (await page.evaluate(`window.bench.${fn}(${list})`)) as T;
+        return (await Promise.race([page.evaluate(`window.bench.${fn}(${list})`), timeout])) as T;
       } catch (error) {
         const extra = errors.length > 0 ? ` (page errors: ${errors.join('; ')})` : '';
         throw new Error(`${username}: bench.${fn} failed: ${(error as Error).message}${extra}`);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async init({ config = {}, rtc = true } = {}) {

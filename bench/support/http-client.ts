@@ -13,6 +13,9 @@ const READ_CHUNK = 1024 * 1024;
 
 const BOUNDARY = '----chat-files-bench-boundary';
 
+/** A request silent for this long is abandoned (the benchmark then fails, it never hangs). */
+const IDLE_TIMEOUT_MS = 120_000;
+
 /** Drains a response, returning how many body bytes it had. */
 function drain(response: IncomingMessage): Promise<number> {
   // 'data' events, not async iteration: the client should cost as little as possible.
@@ -57,6 +60,7 @@ export async function uploadMultipart(
       'content-length': String(length),
     },
   });
+  req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`POST ${url}: timed out`)));
   const answered = new Promise<IncomingMessage>((resolve, reject) => {
     req.once('response', resolve);
     req.once('error', reject);
@@ -88,6 +92,7 @@ export async function download(
 ): Promise<void> {
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = request(url, { agent, headers }, resolve);
+    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`GET ${url}: timed out`)));
     req.once('error', reject);
     req.end();
   });

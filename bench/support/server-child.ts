@@ -42,8 +42,22 @@ const appListeners = chat.httpServer.listeners('request') as Array<
   (req: IncomingMessage, res: ServerResponse) => void
 >;
 chat.httpServer.removeAllListeners('request');
+// The SDK bundle comes from the copy of dist/browser the runner took at the start, so a
+// rebuild by someone else during a long run neither breaks it nor mixes two builds.
+const sdkDir = process.env.BENCH_SDK_DIR;
 chat.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-  const name = /^\/bench\/([\w.-]+)$/.exec(req.url ?? '')?.[1];
+  const url = req.url ?? '';
+  const sdkFile = sdkDir ? /^\/sdk\/([\w-]+\.js)$/.exec(url)?.[1] : undefined;
+  if (sdkFile !== undefined) {
+    const stream = createReadStream(path.join(sdkDir!, sdkFile));
+    stream.once('error', () => res.writeHead(404).end());
+    stream.once('open', () => {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+      stream.pipe(res);
+    });
+    return;
+  }
+  const name = /^\/bench\/([\w.-]+)$/.exec(url)?.[1];
   if (name === undefined) {
     for (const listener of appListeners) listener.call(chat.httpServer, req, res);
     return;
@@ -64,7 +78,8 @@ chat.io.on('connection', (socket) => {
   });
 });
 
-// The baseline of the upload benchmark: what the upload route does at its simplest, a request body piped to disk.
+// The baseline of the upload benchmark: what the upload route does at its simplest, a
+// request body piped to disk.
 let bareCount = 0;
 const bare = createServer((req, res) => {
   bareCount += 1;
