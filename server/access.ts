@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FileRecord, ServerStatus } from '../src/core/protocol.js';
 import type { ServerContext } from './context.js';
 import { ChatFilesError } from './errors.js';
+import { requireId } from './validate.js';
 import type { Handshake, HostUser } from './host-adapter.js';
 import type { ServerSeed, StoredFile } from './store/metadata-store.js';
 
@@ -48,6 +49,24 @@ export async function requireFileInRoom(
   const file = await requireFile(ctx, fileId);
   if (file.room_id !== roomId)
     throw new ChatFilesError('ERR_NOT_FOUND', 'No such file in this room.');
+  return file;
+}
+
+/**
+ * The file named by a payload's `file_id` and `room_id`, for a member of that room:
+ * 404 when the file is not in the room, 403 when the user is not a member.
+ */
+export async function requireMemberFile(
+  ctx: ServerContext,
+  username: string,
+  fields: Record<string, unknown>,
+): Promise<StoredFile> {
+  const file = await requireFileInRoom(
+    ctx,
+    requireId(fields, 'file_id'),
+    requireId(fields, 'room_id'),
+  );
+  await requireMember(ctx, username, file.room_id);
   return file;
 }
 

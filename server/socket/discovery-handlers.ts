@@ -6,11 +6,11 @@
 import type { SeederInfo, ServerStatus } from '../../src/core/protocol.js';
 import {
   requireFile,
-  requireFileInRoom,
   requireMember,
   serverStatus,
   statusOf,
   toFileRecord,
+  requireMemberFile,
 } from '../access.js';
 import { ChatFilesError } from '../errors.js';
 import { MAX_PIECES } from '../hashing.js';
@@ -28,12 +28,7 @@ export const MAX_STATUS_BATCH = 1000;
 
 async function requestPeers({ ctx, io, socket, user }: SocketScope, payload: unknown) {
   const fields = asObject(payload);
-  const file = await requireFileInRoom(
-    ctx,
-    requireId(fields, 'file_id'),
-    requireId(fields, 'room_id'),
-  );
-  await requireMember(ctx, user.username, file.room_id);
+  const file = await requireMemberFile(ctx, user.username, fields);
   const [seederNames, sockets, status] = await Promise.all([
     ctx.store.peerSeeders(file.id),
     roomSockets(io, file.room_id),
@@ -93,12 +88,7 @@ async function serverStatusBatch({ ctx, user }: SocketScope, payload: unknown) {
 
 async function probe({ ctx, socket, user }: SocketScope, payload: unknown) {
   const fields = asObject(payload);
-  const file = await requireFileInRoom(
-    ctx,
-    requireId(fields, 'file_id'),
-    requireId(fields, 'room_id'),
-  );
-  await requireMember(ctx, user.username, file.room_id);
+  const file = await requireMemberFile(ctx, user.username, fields);
   socket.to(file.room_id).emit('chat:file:probe', {
     file_id: file.id,
     room_id: file.room_id,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeFileMessage } from '../../src/core/file-message.js';
 import { SERVER_SEEDER } from '../../src/core/protocol.js';
-import { expiresAt, isServable, requireFile, requireFileInRoom, requireMember } from '../access.js';
+import { expiresAt, isServable, requireFile, requireMember, requireMemberFile } from '../access.js';
 import { isAllowedType, normalizeMimeType } from '../content-type.js';
 import { completeRemoval } from '../context.js';
 import { ChatFilesError } from '../errors.js';
@@ -123,12 +123,7 @@ async function seedRegistered({ ctx, socket, user }: SocketScope, payload: unkno
 
 async function serverCached({ ctx, io, user }: SocketScope, payload: unknown) {
   const fields = asObject(payload);
-  const file = await requireFileInRoom(
-    ctx,
-    requireId(fields, 'file_id'),
-    requireId(fields, 'room_id'),
-  );
-  await requireMember(ctx, user.username, file.room_id);
+  const file = await requireMemberFile(ctx, user.username, fields);
   const seed = await ctx.store.getServerSeed(file.id);
   if (!isServable(ctx, seed)) {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The server holds no copy of this file.');

@@ -6,24 +6,7 @@
 import type { ChatFilesConfig } from './config.js';
 import { ChatFilesClientError } from './errors.js';
 import { formatBytes } from './format.js';
-
-const GENERIC_TYPE = 'application/octet-stream';
-const MIME_PATTERN = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
-
-/** The MIME type a file is shared as: lower-case, parameters dropped, generic when unknown. */
-export function normalizeMimeType(type: string | null | undefined): string {
-  const bare = (type ?? '').split(';', 1)[0].trim().toLowerCase();
-  return MIME_PATTERN.test(bare) ? bare : GENERIC_TYPE;
-}
-
-/** Whether `mime` is allowed; `null` allows everything, `type/*` allows a family. */
-export function isAllowedType(mime: string, allowList: readonly string[] | null): boolean {
-  if (allowList === null) return true;
-  return allowList.some((entry) => {
-    const allowed = entry.toLowerCase();
-    return allowed.endsWith('/*') ? mime.startsWith(allowed.slice(0, -1)) : allowed === mime;
-  });
-}
+import { isAllowedType, normalizeMimeType } from './mime.js';
 
 /**
  * Throws `ERR_TOO_LARGE` or `ERR_UNSUPPORTED_TYPE` (user-facing messages) when the file

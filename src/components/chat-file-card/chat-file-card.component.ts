@@ -180,19 +180,10 @@ export class ChatFileCard extends LitElement {
         return file;
       })
       .catch((error: unknown) => {
-        const { code = 'ERR_TRANSFER', message = String(error) } = error as {
-          code?: string;
-          message?: string;
-        };
         const latest = client.transferState(this.fileId);
+        // Cancelled (back to available) or gone (unavailable) are states, not errors.
         if (latest.state !== 'unavailable' && latest.state !== 'available') {
-          this.errorMessage = message;
-          emit<ChatFileErrorDetail>(this, 'chat-file-error', {
-            code,
-            message,
-            file_id: this.fileId,
-            name: this.fileName,
-          });
+          this.errorMessage = this.reportError(error, 'ERR_TRANSFER');
         }
         throw error;
       })
@@ -348,18 +339,23 @@ export class ChatFileCard extends LitElement {
       await client.revokeFile(this.fileId);
       this.markUnavailable();
     } catch (error) {
-      const { code = 'ERR_REVOKE', message = String(error) } = error as {
-        code?: string;
-        message?: string;
-      };
-      this.errorMessage = message;
-      emit<ChatFileErrorDetail>(this, 'chat-file-error', {
-        code,
-        message,
-        file_id: this.fileId,
-        name: this.fileName,
-      });
+      this.errorMessage = this.reportError(error, 'ERR_REVOKE');
     }
+  }
+
+  /** Fires `chat-file-error` for a failure and returns its message, for the card to show. */
+  private reportError(error: unknown, fallbackCode: string): string {
+    const { code = fallbackCode, message = String(error) } = error as {
+      code?: string;
+      message?: string;
+    };
+    emit<ChatFileErrorDetail>(this, 'chat-file-error', {
+      code,
+      message,
+      file_id: this.fileId,
+      name: this.fileName,
+    });
+    return message;
   }
 
   private setSnapshot(snapshot: TransferSnapshot): void {
@@ -416,17 +412,7 @@ export class ChatFileCard extends LitElement {
         this.server = await client.serverStatus(this.fileId).catch(() => null);
       }
     } catch (error) {
-      const { code = 'ERR_SERVER', message = String(error) } = error as {
-        code?: string;
-        message?: string;
-      };
-      this.serverError = message;
-      emit<ChatFileErrorDetail>(this, 'chat-file-error', {
-        code,
-        message,
-        file_id: this.fileId,
-        name: this.fileName,
-      });
+      this.serverError = this.reportError(error, 'ERR_SERVER');
     } finally {
       this.serverBusy = false;
     }
