@@ -5,7 +5,7 @@
  * overwrites the last full figures). `--profile` writes CPU profiles of the server
  * processes to `bench/results/profiles/`.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
   mkdirSync,
@@ -15,11 +15,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { browserVersion } from './support/browser.js';
-import { formatNotes, type Benchmark, type BenchResult } from './support/measure.js';
+import { formatNotes, round, type Benchmark, type BenchResult } from './support/measure.js';
 import { SharedResources } from './support/shared.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,16 +36,26 @@ if (args.includes('--profile')) {
 /** The commit measured, and whether the working tree differed from it. */
 function gitState(): { commit: string; dirty: boolean } {
   try {
-    const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    const run = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
     const paths = ['src', 'server', 'examples'];
     return {
-      commit: git('rev-parse', '--short', 'HEAD'),
-      dirty: git('status', '--porcelain', '--', ...paths) !== '',
+      commit: run('rev-parse', '--short', 'HEAD'),
+      dirty: run('status', '--porcelain', '--', ...paths) !== '',
     };
   } catch {
     return { commit: 'unknown', dirty: false };
   }
 }
+
+/** The nginx version (`nginx -v` prints it on stderr), or `missing`. */
+function nginxVersion(): string {
+  const result = spawnSync('/usr/sbin/nginx', ['-v'], { encoding: 'utf8' });
+  return /nginx\/([\d.]+)/.exec(result.stderr ?? '')?.[1] ?? 'missing';
+}
+
+// Taken before anything runs: others may commit while a long run is going.
+const git = gitState();
+const loadAtStart = loadavg();
 
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -119,7 +129,10 @@ const report = {
     cpus: cpus().length,
     cpu_model: cpus()[0]?.model ?? 'unknown',
     memory_gib: Math.round(totalmem() / 1024 ** 3),
-    ...gitState(),
+    nginx: nginxVersion(),
+    // 1-minute load averages: how much else the machine was doing.
+    load_average: { start: round(loadAtStart[0]!), end: round(loadavg()[0]!) },
+    ...git,
     sdk_bundle_built: sdkBuilt,
   },
   seconds: { ...seconds, total: Math.round((Date.now() - runStarted) / 100) / 10 },
