@@ -12,6 +12,9 @@ export const cardStyles = css`
     --chat-file-preview-max-height: 360px;
     display: block;
     max-width: 28rem;
+    /* A room may hold thousands of cards: skip layout and paint of those off screen. */
+    content-visibility: auto;
+    contain-intrinsic-size: auto 5.5rem;
     font: inherit;
     color: inherit;
     /* Hosts often set pre-wrap on message bodies; it must not leak into the template. */

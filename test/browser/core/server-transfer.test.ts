@@ -58,6 +58,19 @@ describe('ChatFiles and the server copy', () => {
     });
   });
 
+  it('sends the batch before any other task runs, so queued work cannot hold it back', async () => {
+    const { client } = await makeClient('alice');
+    const before = client.serverStatusRequests;
+    let otherTaskRan = false;
+    setTimeout(() => (otherTaskRan = true), 0);
+    const pending = Array.from({ length: 10 }, (_, i) => client.serverStatus(`queued-${i}`));
+    // Three microtask turns, no macrotask: the request must already be on its way.
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+    expect(client.serverStatusRequests - before).to.equal(1);
+    expect(otherTaskRan).to.equal(false);
+    await Promise.all(pending);
+  });
+
   it('splits more than a thousand status queries into batches of a thousand', async () => {
     const { client } = await makeClient('alice');
     const before = client.serverStatusRequests;
