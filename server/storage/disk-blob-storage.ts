@@ -17,6 +17,8 @@ const ignoreMissing = (error: unknown) => {
   if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
 };
 
+/** Bytes per read when streaming a blob out. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 /** Throws unless `id` looks like an id this storage generated (so it can never be a path). */
 function checkId(id: string): void {
   if (!BLOB_ID.test(id)) throw new Error(`invalid blob id ${JSON.stringify(id)}`);
@@ -81,7 +83,8 @@ export class DiskBlobStorage implements BlobStorage {
   }
 
   read(id: string, range?: ByteRange): Readable {
-    return createReadStream(this.pathOf(id), range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: a sixteenth of the syscalls and socket writes of the 64 KiB default.
+    return createReadStream(this.pathOf(id), { highWaterMark: READ_CHUNK_BYTES, ...range });
   }
 
   async size(id: string): Promise<number | null> {
