@@ -90,11 +90,22 @@ export async function download(
   expectStatus: number,
   expectBytes: number,
 ): Promise<void> {
-  const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(url, { agent, headers }, resolve);
-    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`GET ${url}: timed out`)));
-    req.once('error', reject);
-    req.end();
+  const send = () =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, { agent, headers }, resolve);
+      req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`GET ${url}: timed out`)));
+      req.once('error', (error: NodeJS.ErrnoException) =>
+        reject(Object.assign(error, { reused: req.reusedSocket })),
+      );
+      req.end();
+    });
+  // A kept-alive connection the server closed while idle (Node closes them after 5 s)
+  // fails on reuse; Node's documentation says to retry such a request once.
+  const response = await send().catch((error: NodeJS.ErrnoException & { reused?: boolean }) => {
+    if (error.reused && (error.code === 'ECONNRESET' || error.message === 'socket hang up')) {
+      return send();
+    }
+    throw error;
   });
   const bytes = await drain(response);
   if (response.statusCode !== expectStatus || bytes !== expectBytes) {
