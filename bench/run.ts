@@ -75,6 +75,7 @@ const shared = new SharedResources(path.join(runDir, 'shared'));
 // Ctrl-C still stops the server processes and the browser and removes the temp files.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    console.error(`\n[bench] ${signal}: stopping servers and browser, removing temporary files`);
     void shared.closeAll().finally(() => {
       rmSync(runDir, { recursive: true, force: true });
       process.exit(130);

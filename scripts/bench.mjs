@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [-- --profile] [-- name ...]`: builds when dist/ is missing
 // (browser pages load the built bundle), warns when it is older than the sources, then runs
 // bench/run.ts with tsx and --expose-gc (benchmarks collect garbage before measuring memory).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,14 @@ if (!existsSync(bundle)) {
       'the last build (run npm run build first for current figures)',
   );
 }
-const result = spawnSync(
+const child = spawn(
   process.execPath,
   ['--import', 'tsx', '--expose-gc', path.join(root, 'bench/run.ts'), ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+// Stopping this script stops the run, which then stops its servers and browser and
+// removes its temporary files.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code) => process.exit(code ?? 1));
