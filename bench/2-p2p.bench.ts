@@ -7,7 +7,14 @@
 import type { BenchPage } from './support/browser.js';
 import { openBrowserBench } from './support/browser-bench.js';
 import { MiB } from './support/data.js';
-import { median, mibPerSecond, round, throughput, type Benchmark } from './support/measure.js';
+import {
+  median,
+  mibPerSecond,
+  paired,
+  round,
+  throughput,
+  type Benchmark,
+} from './support/measure.js';
 
 /** What `bench.receive` answers. */
 export interface Received {
@@ -94,24 +101,18 @@ const bench: Benchmark = {
       await baseline('warm', WARM_UP_SIZE);
       setup.length = 0;
 
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let i = 0; i < runs; i += 1) {
-        if (i % 2 === 0) {
-          a.push(await product());
-          b.push(await baseline());
-        } else {
-          b.push(await baseline());
-          a.push(await product());
-        }
-        log(`run ${i + 1}: ${round(a.at(-1)!)} vs ${round(b.at(-1)!)} MiB/s`);
-      }
+      const measured = await paired(
+        runs,
+        () => product(),
+        () => baseline(),
+        (run, value, base) => log(`run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
+      );
       await receiver.call('rtcClose');
       await sender.call('rtcClose');
       return [
         throughput(
           `p2p ${size / MiB} MiB`,
-          { value: median(a), baseline: median(b), runs },
+          measured,
           'bare RTCDataChannel (webrtc samples flow control)',
           { sdk_request_to_first_piece_ms: round(median(setup), 0) },
         ),

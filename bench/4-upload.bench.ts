@@ -10,7 +10,14 @@ import path from 'node:path';
 import { loginUser } from './support/app-client.js';
 import { MiB, writeRandomFile } from './support/data.js';
 import { uploadMultipart } from './support/http-client.js';
-import { median, mibPerSecond, round, throughput, type Benchmark } from './support/measure.js';
+import {
+  median,
+  mibPerSecond,
+  paired,
+  round,
+  throughput,
+  type Benchmark,
+} from './support/measure.js';
 import { startServerProcess } from './support/server-process.js';
 
 /** Server configuration for files of up to a few GiB. */
@@ -72,26 +79,16 @@ const bench: Benchmark = {
       await product();
       await baseline();
 
-      const a: number[] = [];
-      const b: number[] = [];
-      for (let i = 0; i < runs; i += 1) {
-        if (i % 2 === 0) {
-          a.push(await product());
-          b.push(await baseline());
-        } else {
-          b.push(await baseline());
-          a.push(await product());
-        }
-        log(`run ${i + 1}: ${round(a.at(-1)!)} vs ${round(b.at(-1)!)} MiB/s`);
-      }
+      const measured = await paired(
+        runs,
+        () => product(),
+        () => baseline(),
+        (run, value, base) => log(`run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
+      );
       const growth = Math.max(...productRss) / MiB;
       const bareGrowth = Math.max(...bareRss) / MiB;
       return [
-        throughput(
-          `upload ${size / MiB} MiB`,
-          { value: median(a), baseline: median(b), runs },
-          'bare http pipe to file',
-        ),
+        throughput(`upload ${size / MiB} MiB`, measured, 'bare http pipe to file'),
         {
           name: `upload ${size / MiB} MiB: server peak RSS growth`,
           unit: 'MiB',

@@ -54,6 +54,8 @@ export async function paired(
   runs: number,
   product: () => Promise<number>,
   baseline: () => Promise<number>,
+  /** Called after each run with its two values (for progress logs). */
+  onRun?: (run: number, value: number, baseline: number) => void,
 ): Promise<{ value: number; baseline: number; runs: number }> {
   const a: number[] = [];
   const b: number[] = [];
@@ -65,6 +67,7 @@ export async function paired(
       b.push(await baseline());
       a.push(await product());
     }
+    onRun?.(i + 1, a.at(-1)!, b.at(-1)!);
   }
   return { value: median(a), baseline: median(b), runs };
 }
