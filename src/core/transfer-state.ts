@@ -7,10 +7,17 @@ import type { TransportKind } from './transports/transport.js';
 
 /** States of a file from this client's point of view, as the reference card shows them. */
 export type TransferState =
-  'available' | 'connecting' | 'transferring' | 'complete' | 'error' | 'unavailable';
+  | 'available'
+  | 'connecting'
+  /** No online source holds the file; the transfer starts by itself when one appears. */
+  | 'waiting'
+  | 'transferring'
+  | 'complete'
+  | 'error'
+  | 'unavailable';
 
 /** How the bytes of a complete file arrived. */
-export type TransportName = 'memory' | 'cache' | TransportKind | 'federated';
+export type TransportName = 'memory' | 'cache' | TransportKind | 'federated' | 'swarm';
 
 /** A transfer's state at one moment. Snapshots are immutable; a change makes a new one. */
 export interface TransferSnapshot {
@@ -34,6 +41,20 @@ export interface TransferSnapshot {
   rejected_pieces?: number;
   /** The peer currently sending, while transferring (`__server__` for the server). */
   peer?: string;
+  /** Verified bytes held so far, advanced per frame received (not per piece). */
+  bytes_done?: number;
+  /** The file's size in bytes. */
+  bytes_total?: number;
+  /** Smoothed transfer rate in bytes per second, while transferring. */
+  rate?: number;
+  /** Estimated seconds left, while transferring at a known rate. */
+  eta_seconds?: number;
+  /** Sources currently serving pieces (peers and the server). */
+  sources?: number;
+  /** Bytes received per transport during this transfer (the complete event's split). */
+  bytes_by_transport?: Partial<Record<TransportKind | 'federated', number>>;
+  /** When `state` is `waiting`: users known to hold the file (empty: anyone who has it). */
+  waiting_for?: string[];
 }
 
 /** The snapshot of a file nothing is known about yet. */

@@ -26,6 +26,7 @@ const TRANSPORT_LABELS: Record<TransportName, string> = {
   relay: 'relay',
   server: 'server',
   federated: 'origin server',
+  swarm: 'several sources',
 };
 
 /**
@@ -423,6 +424,7 @@ export class ChatFileCard extends LitElement {
       case 'available':
         return strings.stateAvailable;
       case 'connecting':
+      case 'waiting':
         return strings.stateConnecting;
       case 'transferring':
         return strings.stateTransferring(this.progress);
