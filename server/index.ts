@@ -2,11 +2,14 @@
  * The mountable chat-files server. It never listens by itself: the host mounts `router`
  * on its express app and calls `attach(io)` with its socket.io server.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler, Router } from 'express';
 import type { Server as SocketIOServer } from 'socket.io';
 import type { ServerContext } from './context.js';
+import { withHostDefaults } from './host-adapter.js';
+import { joinUserRooms, syncUserRooms } from './host-rooms.js';
 import { FederationService, type ChatFilesFederation } from './federation/federation.js';
 import { loadOrCreateKeys } from './federation/signing.js';
 import {
@@ -36,7 +39,10 @@ import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
 export type {
   AnnouncedRoom,
+  AuthInput,
   HostAdapter,
+  HostAdapterInput,
+  HostUserInput,
   HostFederationHooks,
   HostRoom,
   HostUser,
@@ -47,6 +53,15 @@ export type { MetadataStore } from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
 export { ChatFilesError } from './errors.js';
+export {
+  authInputFrom,
+  bearerToken,
+  cookieValue,
+  handshakeAuth,
+  parseCookies,
+  sessionToken,
+} from './auth-helpers.js';
+export type { SessionTokenOptions } from './auth-helpers.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
@@ -73,6 +88,11 @@ export interface ChatFilesServer {
   readonly ready: Promise<void>;
   /** Runs the retention rules now (the cleanup job does so every `cleanup_interval_hours`). */
   runCleanup(): Promise<CleanupReport>;
+  /**
+   * Joins every live socket of `username` to the rooms `host.listRoomIds` now returns;
+   * call it after the user joined a room. Needs `host.listRoomIds`.
+   */
+  joinRooms(username: string): Promise<void>;
   /**
    * Handler the host mounts at `GET /.well-known/chat-files` (federation): publishes
    * `{ origin, public_key, api_base, version }`; 404 while federation is off.
@@ -119,7 +139,11 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
-    host: resolved.host,
+    host: withHostDefaults(resolved.host, {
+      ioServers,
+      now: resolved.now,
+      newId: () => randomBytes(16).toString('hex'),
+    }),
     store,
     blobs,
     logger: resolved.logger,
@@ -175,11 +199,12 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
           ctx,
           io,
           [shareHandlers, discoveryHandlers, signalHandlers, relayHandlers, mediaHandlers],
-          { onDisconnect: closeRelaySessionsOf },
+          { onDisconnect: closeRelaySessionsOf, onAuthenticated: joinUserRooms },
         ),
       );
     },
     runCleanup: () => runCleanup(ctx),
+    joinRooms: (username) => syncUserRooms(ctx, username),
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
