@@ -61,7 +61,11 @@ await build({
     emptyOutDir: false,
     sourcemap: true,
     target: 'es2022',
-    lib: { entry: path.join(root, 'src/react/index.ts'), formats: ['es'], fileName: () => 'react.js' },
+    lib: {
+      entry: path.join(root, 'src/react/index.ts'),
+      formats: ['es'],
+      fileName: () => 'react.js',
+    },
     rollupOptions: { external: [/^react($|\/)/, /^@lit\/react/] },
   },
 });
@@ -138,7 +142,9 @@ await esbuild({
   sourcemap: true,
   logLevel: 'warning',
   define: { 'import.meta.url': '__chatFilesModuleUrl' },
-  banner: { js: "const __chatFilesModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: {
+    js: "const __chatFilesModuleUrl = require('node:url').pathToFileURL(__filename).href;",
+  },
 });
 // The same declarations, read as CommonJS (the folder's package.json says so), so
 // TypeScript accepts them for `require` in a CommonJS project.

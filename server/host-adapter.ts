@@ -3,7 +3,7 @@
  * messages. The SDK owns none of these; the host answers for them.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Socket } from 'socket.io';
+import type { Server as SocketIOServer, Socket } from 'socket.io';
 import type { ChatMessage } from '../src/core/protocol.js';
 
 /** The handshake of a connecting socket. */
@@ -142,7 +142,7 @@ export interface HostAdapterInput extends Partial<Omit<HostAdapter, 'authenticat
 /** What the default hooks need from the running server. */
 export interface HostDefaultsContext {
   /** The socket.io servers `attach(io)` was called with. */
-  ioServers: readonly Pick<import('socket.io').Server, 'to'>[];
+  ioServers: readonly Pick<SocketIOServer, 'to'>[];
   /** Clock, in epoch milliseconds. */
   now: () => number;
   /** A new message id. */
@@ -153,17 +153,20 @@ export interface HostDefaultsContext {
  * The complete adapter: the host's hooks, plus defaults for those it left out (see each
  * hook's `@default`), with `authenticate`'s answer normalized to a {@link HostUser}.
  */
-export function withHostDefaults(host: HostAdapterInput, context: HostDefaultsContext): HostAdapter {
+export function withHostDefaults(
+  host: HostAdapterInput,
+  context: HostDefaultsContext,
+): HostAdapter {
   const listRoomIds = host.listRoomIds?.bind(host);
   const isMember =
     host.isMember?.bind(host) ??
-    (async (username: string, roomId: string) =>
-      (await listRoomIds!(username)).includes(roomId));
+    (async (username: string, roomId: string) => (await listRoomIds!(username)).includes(roomId));
   return {
     ...host,
     async authenticate(input) {
       const answer = await host.authenticate(input);
-      if (typeof answer === 'string') return answer === '' ? null : { username: answer, groups: [] };
+      if (typeof answer === 'string')
+        return answer === '' ? null : { username: answer, groups: [] };
       if (!answer || typeof answer !== 'object') return null;
       return { ...answer, groups: answer.groups ?? [] };
     },

@@ -41,7 +41,10 @@ export function buildRouter(ctx: ServerContext): Router {
     res.json(publicConfig(ctx.config));
   });
   // The browser SDK itself (ESM with its worker, and the IIFE).
-  router.use('/sdk', sdkRoutes(findSdkDir(), (m) => ctx.logger.warn(m)));
+  router.use(
+    '/sdk',
+    sdkRoutes(findSdkDir(), (m) => ctx.logger.warn(m)),
+  );
   // Who the page is signed in as, so a page can connect knowing only its cookie or token.
   router.get('/me', async (req, res) => {
     const user = await requireUser(ctx, req);
