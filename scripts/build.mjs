@@ -43,6 +43,12 @@ await build({
       name: 'ChatFilesSDK',
       fileName: (format) => (format === 'es' ? 'chat-files.js' : 'chat-files.iife.js'),
     },
+    rollupOptions: {
+      // connect.ts reads `import.meta.url` in the ES build and `currentScript` in the IIFE.
+      onLog(level, log, handler) {
+        if (log.code !== 'EMPTY_IMPORT_META') handler(level, log);
+      },
+    },
   },
 });
 

@@ -12,14 +12,13 @@ import type { ChatFilesSocket } from './socket-requests.js';
 
 /**
  * Where this module was loaded from. When the page took the SDK from the router
- * (`<mount>/sdk/chat-files.js` or `.iife.js`), the mount is known without asking.
+ * (`<mount>/sdk/chat-files.js` or `.iife.js`), the mount is known without asking. The
+ * IIFE runs from a classic `<script src>` (`currentScript`); in it `import.meta` is `{}`.
  */
 const LOADED_FROM: string = (() => {
-  try {
-    return import.meta.url;
-  } catch {
-    return '';
-  }
+  const script = typeof document === 'undefined' ? null : document.currentScript;
+  if (script && 'src' in script && typeof script.src === 'string' && script.src) return script.src;
+  return (import.meta as { url?: string }).url ?? '';
 })();
 
 /** The router's mount as seen from a URL the SDK was served at, or `null`. */
