@@ -41,7 +41,7 @@ export interface ChatFilesServerOptions {
   cleanupJob?: boolean;
   /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
   store?: MetadataStore;
-  /** Blob storage. @default a `DiskBlobStorage` in `storageDir` */
+  /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
