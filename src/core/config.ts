@@ -25,6 +25,10 @@ export interface ServerSeedingConfig {
   cleanup_interval_hours: number;
   /** MIME allow-list for uploads and shares; `null` accepts every type. @default null */
   allowed_mime_types: string[] | null;
+  /** Seconds an upload body may send nothing before it is answered 408 and dropped. @default 30 */
+  upload_idle_timeout_seconds: number;
+  /** Hours an unfinished tus upload is kept after its creation; `false` keeps it. @default 24 */
+  tus_expiration_hours: number | false;
 }
 
 /** Cross-instance rooms. */
@@ -106,6 +110,8 @@ export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFiles
     temp_cache_minutes: false,
     cleanup_interval_hours: 1,
     allowed_mime_types: null,
+    upload_idle_timeout_seconds: 30,
+    tus_expiration_hours: 24,
   },
   upload_tiers: {
     default: 100 * MiB,
@@ -227,6 +233,11 @@ const CHECKS: Record<string, Check> = {
       Array.isArray(value) &&
       value.every((t) => typeof t === 'string' && /^[\w.+-]+\/[\w.+*-]+$/.test(t));
     if (!valid) throw new ConfigError(key, 'must be null or a list of MIME types like "image/png"');
+  },
+  'server_seeding.upload_idle_timeout_seconds': positiveNumber,
+  'server_seeding.tus_expiration_hours': (value, key) => {
+    if (value === false) return;
+    positiveNumber(value, key);
   },
   upload_tiers: (value, key) => {
     if (!isPlainObject(value)) throw new ConfigError(key, 'must map group names to byte limits');
