@@ -31,21 +31,23 @@ export function watchIdleBody(req: Request, res: Response, seconds: number): Idl
     answered = true;
     controller.abort(new UploadIdleError(seconds));
     if (res.headersSent) {
-      socket.destroy();
+      req.destroy();
       return;
     }
     const { status, body } = toErrorReply(idleError(seconds));
-    res.once('finish', () => socket.destroy());
+    // Destroying the request (not only its socket) also ends whatever still reads it.
+    res.once('finish', () => req.destroy());
     res.status(status).set('Connection', 'close').json(body);
   };
   const stop = () => {
     if (stopped) return;
     stopped = true;
-    socket.off('timeout', onTimeout);
+    req.off('timeout', onTimeout);
     socket.setTimeout(previous);
   };
   socket.setTimeout(seconds * 1000);
-  socket.on('timeout', onTimeout);
+  // Node's HTTP server destroys a timed-out socket unless the request handles 'timeout'.
+  req.on('timeout', onTimeout);
   res.once('close', stop);
   return {
     signal: controller.signal,

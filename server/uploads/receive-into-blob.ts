@@ -37,10 +37,18 @@ export async function receiveIntoBlob(
     throw uploadFailure(error, record.size);
   }
   const hasher = new ContentHasher(pieceSize, record.size);
+  // The source is piped, not part of the pipeline: a failure here must not destroy it,
+  // so a multipart parser can still finish the body and the client hears the answer.
+  const sourceFailed = new Promise<never>((_, reject) => source.once('error', reject));
+  sourceFailed.catch(() => undefined);
+  source.pipe(hasher);
   try {
-    await pipeline(source, hasher, writer.stream, signal ? { signal } : {});
+    await Promise.race([pipeline(hasher, writer.stream, signal ? { signal } : {}), sourceFailed]);
     return { writer, digest: await hasher.digest() };
   } catch (error) {
+    source.unpipe(hasher);
+    source.resume();
+    hasher.destroy();
     hasher.cancel();
     await writer.abort();
     throw uploadFailure(error, record.size);
