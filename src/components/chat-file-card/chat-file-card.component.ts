@@ -1,6 +1,5 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { ref } from 'lit/directives/ref.js';
 import type { FederatedFile } from '../../core/federated-file.js';
 import { decodeFileMessage } from '../../core/file-message.js';
 import { formatBytes } from '../../core/format.js';
@@ -341,6 +340,8 @@ export class ChatFileCard extends LitElement {
     this.previewSize.attach(box);
     this.mediaSync.attach(box?.querySelector('video, audio') ?? null);
     this.drawPdf();
+    const dialog = this.shadowRoot!.querySelector<HTMLDialogElement>('dialog.card__dialog');
+    if (dialog && !dialog.open) dialog.showModal();
     if (this.hadFocus && !this.shadowRoot!.activeElement && !this.confirming) {
       const next =
         this.shadowRoot!.querySelector<HTMLElement>('.card__actions button.primary') ??
@@ -718,7 +719,6 @@ export class ChatFileCard extends LitElement {
         e.preventDefault();
         finish(false);
       }}
-      ${ref(showModal)}
     >
       <h2 id="confirm-title">${title}</h2>
       <p id="confirm-body">${body}</p>
@@ -805,10 +805,4 @@ export class ChatFileCard extends LitElement {
         </button>`;
     }
   }
-}
-
-/** Opens a `<dialog>` as modal once it is in the DOM. */
-function showModal(element: Element | undefined): void {
-  const dialog = element as HTMLDialogElement | undefined;
-  if (dialog?.isConnected && !dialog.open) dialog.showModal();
 }

@@ -106,9 +106,11 @@ describe('<chat-file-card> previews', () => {
     const messages = [];
     for (const name of ['one.png', 'two.png', 'three.png'])
       messages.push(await shareAndReceive(alice, bob, roomId, await makePng(40, 30, name)));
-    const list = await fixture<HTMLElement>(html`<div>
-      ${messages.map((m) => html`<chat-file-card .client=${bob.client} .message=${m}></chat-file-card>`)}
-    </div>`);
+    const list = await fixture<HTMLElement>(
+      html`<div>
+        ${messages.map((m) => html`<chat-file-card .client=${bob.client} .message=${m}></chat-file-card>`)}
+      </div>`,
+    );
     const cards = [...list.querySelectorAll('chat-file-card')];
     await until(
       () => cards.every((c) => !!shadow(c).querySelector('.card__image img')),
@@ -148,10 +150,12 @@ describe('<chat-file-card> previews', () => {
     const { alice, bob, roomId } = await twoInARoom();
     const a = await shareAndReceive(alice, bob, roomId, await makePng(40, 30, 'a.png'));
     const b = await shareAndReceive(alice, bob, roomId, await makePng(40, 30, 'b.png'));
-    const list = await fixture<HTMLElement>(html`<div dir="rtl">
-      <chat-file-card .client=${bob.client} .message=${a}></chat-file-card>
-      <chat-file-card .client=${bob.client} .message=${b}></chat-file-card>
-    </div>`);
+    const list = await fixture<HTMLElement>(
+      html`<div dir="rtl">
+        <chat-file-card .client=${bob.client} .message=${a}></chat-file-card>
+        <chat-file-card .client=${bob.client} .message=${b}></chat-file-card>
+      </div>`,
+    );
     const [first] = [...list.querySelectorAll('chat-file-card')];
     await until(
       () => [...list.querySelectorAll('chat-file-card')].every((c) => c.state === 'complete'),
