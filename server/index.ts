@@ -22,6 +22,7 @@ import { mediaHandlers } from './socket/media-handlers.js';
 import {
   closeIdleRelaySessions,
   closeRelaySessionsOf,
+  listenToRelayNotices,
   relayHandlers,
 } from './socket/relay-handlers.js';
 import { ShareGate } from './shares/share-access.js';
@@ -123,7 +124,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(),
+    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -178,6 +179,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
           { onDisconnect: closeRelaySessionsOf },
         ),
       );
+      detachers.push(listenToRelayNotices(ctx, io));
     },
     runCleanup: () => runCleanup(ctx),
     close() {
