@@ -25,6 +25,7 @@ import { mediaHandlers } from './socket/media-handlers.js';
 import {
   closeIdleRelaySessions,
   closeRelaySessionsOf,
+  listenToRelayNotices,
   relayHandlers,
 } from './socket/relay-handlers.js';
 import { ShareGate } from './shares/share-access.js';
@@ -150,7 +151,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(),
+    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -205,6 +206,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
           { onDisconnect: closeRelaySessionsOf, onAuthenticated: joinUserRooms },
         ),
       );
+      detachers.push(listenToRelayNotices(ctx, io));
     },
     runCleanup: () => runCleanup(ctx),
     joinRooms: (username) => syncUserRooms(ctx, username),
