@@ -94,12 +94,12 @@ describe('retention', () => {
     expect(full.body.error).toMatch(
       /^Server storage is full: 2KB of 2.4KB is held by permanently stored files\./,
     );
-    // Sent with file_id last, the same refusal comes after the bytes were received.
+    // Sent with file_id last, the upload is refused at the file part, before any byte is kept.
     const late = await postUpload(f.alice, [
       { name: 'file', filename: 'd', data: bytesOf(1000, 7) },
       { name: 'file_id', value: d },
     ]);
-    expect(late).toMatchObject({ status: 507, body: { code: 'ERR_STORAGE_FULL' } });
+    expect(late).toMatchObject({ status: 400, body: { code: 'ERR_BAD_REQUEST' } });
     expect(await filesIn(storageDir)).toEqual(before);
 
     // Once a claim is released, the claimed copy it freed makes room again.
