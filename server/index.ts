@@ -14,7 +14,7 @@ import {
   type ChatFilesServerOptions,
   type ResolvedServerOptions,
 } from './options.js';
-import { reconcileStorage, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
 import { buildRouter } from './router.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
@@ -31,6 +31,7 @@ import { signalHandlers } from './socket/signal-handlers.js';
 import { DiskBlobStorage } from './storage/disk-blob-storage.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import { PostgresMetadataStore } from './store/postgres-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
@@ -43,11 +44,21 @@ export type {
   Handshake,
 } from './host-adapter.js';
 export type { ChatFilesFederation, DeliveryResult } from './federation/federation.js';
-export type { MetadataStore } from './store/metadata-store.js';
+export type {
+  MetadataStore,
+  StoreScope,
+  FileStore,
+  ServerCopyStore,
+  ClaimStore,
+  ShareStore,
+  FederationStore,
+  LeaseResult,
+} from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
 export { ChatFilesError } from './errors.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
+export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
@@ -103,6 +114,18 @@ function federationOrigin(publicOrigin: string | null): string {
   return url.origin;
 }
 
+/** The store the options ask for: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`. */
+function openStore(options: ResolvedServerOptions): MetadataStore {
+  if (options.databaseUrl) {
+    return new PostgresMetadataStore({
+      connectionString: options.databaseUrl,
+      now: options.now,
+      logger: options.logger,
+    });
+  }
+  return new SqliteMetadataStore(path.join(options.dataDir, DATABASE_FILE), { now: options.now });
+}
+
 /** Creates the chat-files server for a host app. */
 export function createChatFilesServer(options: ChatFilesServerOptions): ChatFilesServer {
   const resolved = resolveServerOptions(options);
@@ -112,8 +135,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     : null;
   const ownsStore = resolved.store === null;
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
-  const store =
-    resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
+  const store = resolved.store ?? openStore(resolved);
   const blobs = resolved.blobStorage ?? new DiskBlobStorage(resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
@@ -142,7 +164,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   };
   const ready = (async () => {
     await blobs.init();
-    await reconcileStorage(ctx);
+    await reconcileOnce(ctx);
   })();
   ctx.ready = ready;
   // Routes await `ready` themselves; this only keeps a failure from going unhandled.

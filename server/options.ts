@@ -36,8 +36,15 @@ export interface ChatFilesServerOptions {
   logger?: Logger;
   /** Start the periodic cleanup job. @default true */
   cleanupJob?: boolean;
-  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
+  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db`, or a `PostgresMetadataStore` when `databaseUrl` is set */
   store?: MetadataStore;
+  /**
+   * PostgreSQL connection string (`postgres://user:password@host:5432/database`). When
+   * set (and no `store` is passed), metadata lives in that database, so several nodes can
+   * share it; otherwise in SQLite inside `dataDir`.
+   * @default null
+   */
+  databaseUrl?: string | null;
   /** Blob storage. @default a `DiskBlobStorage` in `storageDir` */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
@@ -56,6 +63,7 @@ export interface ResolvedServerOptions {
   /** Absolute directory of stored blobs. */
   storageDir: string;
   store: MetadataStore | null;
+  databaseUrl: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
 }
@@ -67,6 +75,17 @@ export const consoleLogger: Logger = {
   error: (message, error) =>
     console.error(`[chat-files] ${message}`, error instanceof Error ? error.stack : (error ?? '')),
 };
+
+/** A PostgreSQL connection string, checked; throws a message that says what to pass. */
+function checkedDatabaseUrl(url: string | null | undefined): string | null {
+  if (url === undefined || url === null || url === '') return null;
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new TypeError(
+      'createChatFilesServer(options): databaseUrl must be a PostgreSQL connection string (postgres://user:password@host:5432/database)',
+    );
+  }
+  return url;
+}
 
 /** Fills in defaults and validates; throws with a message that says what to pass. */
 export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedServerOptions {
@@ -100,6 +119,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     cleanupJob: options.cleanupJob ?? true,
     storageDir,
     store: options.store ?? null,
+    databaseUrl: checkedDatabaseUrl(options.databaseUrl),
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
   };

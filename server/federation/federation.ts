@@ -14,7 +14,13 @@ import { newShare, shareUrls } from '../shares/issue-share.js';
 import type { StoredFile } from '../store/metadata-store.js';
 import { EnvelopeError, parseEnvelope, type Envelope, type MessageEnvelope } from './envelope.js';
 import { PersistentNonceStore } from './nonce-store.js';
-import { EnvelopeSender, mayRetry, type DeliveryResult, type SenderOptions } from './outbound.js';
+import {
+  EnvelopeSender,
+  mayRetry,
+  offerFile,
+  type DeliveryResult,
+  type SenderOptions,
+} from './outbound.js';
 import { PeerDirectory, type InstanceDescriptor } from './peer-directory.js';
 import type { InstanceKeys, NonceStore } from './signing.js';
 
@@ -143,13 +149,13 @@ export class FederationService implements ChatFilesFederation {
    * object. Resolves once the share exists; deliveries continue in the background.
    */
   async fileStored(fileId: string): Promise<void> {
-    const file = await this.ctx.store.getFile(fileId);
+    const file = await this.ctx.store.files.get(fileId);
     if (!file) return;
     const peers = this.peersOf(await this.ctx.host.getRoom(file.room_id));
     if (peers.length === 0) return;
     const { token, share } = newShare(this.ctx, file, { createdBy: file.sender });
     const envelope = this.checked(this.fileEnvelope(file, token));
-    if (!(await this.ctx.store.createFederationShare(share))) return;
+    if (!(await offerFile(this.ctx.store, share))) return;
     for (const peer of peers) void this.deliverMessage(peer, envelope);
   }
 

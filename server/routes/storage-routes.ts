@@ -8,7 +8,8 @@ import type { StorePermanentlyResponse } from '../../src/core/protocol.js';
 import { isServable, requireFile, requireMember, requireUser } from '../access.js';
 import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
-import { quotaExceededMessage, tierFor } from '../quota.js';
+import { claimStorage, quotaExceededMessage, releaseClaim, tierFor } from '../quota.js';
+import { removeServerCopy } from '../server-copies.js';
 import { asyncHandler, bodyFileId, requireSeedingEnabled } from './route-helpers.js';
 
 const noCopy = () =>
@@ -23,10 +24,10 @@ export function storePermanentlyRoute(ctx: ServerContext): RequestHandler {
     requireSeedingEnabled(ctx);
     const file = await requireFile(ctx, fileId);
     await requireMember(ctx, user.username, file.room_id);
-    if (!isServable(ctx, await ctx.store.getServerSeed(file.id))) throw noCopy();
+    if (!isServable(ctx, await ctx.store.copies.get(file.id))) throw noCopy();
 
     const tier = tierFor(user.groups, ctx.config.upload_tiers);
-    const result = await ctx.store.claimStorage({
+    const result = await claimStorage(ctx.store, {
       file_id: file.id,
       username: user.username,
       limit: tier.limit,
@@ -73,11 +74,11 @@ export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
     const tier = tierFor(user.groups, ctx.config.upload_tiers);
 
     // A claim can always be released, even by someone who has since left the room.
-    const claim = await ctx.store.getClaim(file.id, user.username);
+    const claim = await ctx.store.claims.get(file.id, user.username);
     let totalStored: number;
     let remainingClaims: number;
     if (claim) {
-      const released = await ctx.store.releaseClaim({
+      const released = await releaseClaim(ctx.store, {
         file_id: file.id,
         username: user.username,
         now: ctx.now(),
@@ -89,7 +90,7 @@ export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
       if (file.sender !== user.username) {
         throw new ChatFilesError('ERR_NOT_FOUND', 'You have no claim on this file.');
       }
-      const seed = await ctx.store.getServerSeed(file.id);
+      const seed = await ctx.store.copies.get(file.id);
       if (!seed) throw noCopy();
       if (seed.permanent) {
         throw new ChatFilesError(
@@ -97,13 +98,16 @@ export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
           'Other users keep this file on the server; it stays until they release it.',
         );
       }
-      totalStored = (await ctx.store.getUserStatus(user.username)).total_stored_bytes;
+      totalStored = (await ctx.store.claims.status(user.username)).total_stored_bytes;
       remainingClaims = 0;
     }
 
     let removed = false;
     if (remainingClaims === 0) {
-      const removal = await ctx.store.removeServerCopy(file.id, { onlyIfUnclaimed: true });
+      const removal = await removeServerCopy(ctx.store, file.id, {
+        onlyIfUnclaimed: true,
+        now: ctx.now(),
+      });
       removed = removal.removed.length > 0;
       await completeRemoval(ctx, removal, 'removed');
     }

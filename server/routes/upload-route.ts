@@ -4,6 +4,7 @@
  * when the size, type and piece manifest check out is the blob put in place (or an
  * identical stored blob reused) and registered as the server's seed.
  */
+import { commitServerCopy } from '../server-copies.js';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { UploadResponse } from '../../src/core/protocol.js';
@@ -106,7 +107,7 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
 
   /** Loads the file and checks the uploader may store it; shared by both field orders. */
   const loadRecord = async (fileId: string, username: string) => {
-    const record = await ctx.store.getFile(fileId);
+    const record = await ctx.store.files.get(fileId);
     if (!record) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file; share it first.');
     if (record.sender !== username) {
       throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may upload it.');
@@ -124,9 +125,9 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
 
   /** Fails fast when the file cannot fit even after evicting every unclaimed copy. */
   const checkRoom = async (size: number, fileId: string) => {
-    if (isServable(ctx, await ctx.store.getServerSeed(fileId))) return;
+    if (isServable(ctx, await ctx.store.copies.get(fileId))) return;
     const cap = config.server_seeding.max_total_storage_bytes;
-    const { pinned_bytes: pinned } = await ctx.store.storageUsage();
+    const { pinned_bytes: pinned } = await ctx.store.copies.usage();
     if (pinned + size > cap) throw storageFull(pinned, cap);
   };
 
@@ -218,25 +219,23 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
       await received.writer.commit();
       placed = true;
       // From here the blob is in place; the store either adopts it or names it unused.
-      const result = await ctx.store
-        .commitServerCopy({
-          file_id: record.id,
-          blob: {
-            id: received.writer.id,
-            sha256: digest.sha256,
-            md5: digest.md5,
-            size: digest.size,
-            created_at: ctx.now(),
-          },
-          manifest,
-          sanitized_name: sanitizeFileName(record.name),
-          now: ctx.now(),
-          max_total_bytes: config.server_seeding.max_total_storage_bytes,
-        })
-        .catch(async (error: unknown) => {
-          await ctx.blobs.delete(received.writer.id);
-          throw error;
-        });
+      const result = await commitServerCopy(ctx.store, {
+        file_id: record.id,
+        blob: {
+          id: received.writer.id,
+          sha256: digest.sha256,
+          md5: digest.md5,
+          size: digest.size,
+          created_at: ctx.now(),
+        },
+        manifest,
+        sanitized_name: sanitizeFileName(record.name),
+        now: ctx.now(),
+        max_total_bytes: config.server_seeding.max_total_storage_bytes,
+      }).catch(async (error: unknown) => {
+        await ctx.blobs.delete(received.writer.id);
+        throw error;
+      });
       if (result.unused_blob_id) await ctx.blobs.delete(result.unused_blob_id);
       if (result.status === 'missing_file') {
         throw new ChatFilesError('ERR_NOT_FOUND', 'The file was deleted during the upload.');

@@ -107,7 +107,7 @@ describe('permanent storage routes', () => {
       const dave = f.server.user('dave');
       const socket = await dave.socket();
       const fileId = await shareAndUpload(dave, socket, bytesOf(10, 6), { room_id: 'general' });
-      await f.server.files.store.setSuspended('dave', true, Date.now());
+      await f.server.files.store.claims.setSuspended('dave', true, Date.now());
       const res = await dave.json('POST', '/store-permanently', { file_id: fileId });
       expect(res).toMatchObject({ status: 403, body: { code: 'ERR_FORBIDDEN' } });
     });
