@@ -11,7 +11,7 @@ import type { ServerContext } from './context.js';
 import { withHostDefaults } from './host-adapter.js';
 import { joinUserRooms, syncUserRooms } from './host-rooms.js';
 import { FederationService, type ChatFilesFederation } from './federation/federation.js';
-import { loadOrCreateKeys } from './federation/signing.js';
+import { loadInstanceKeys } from './federation/instance-keys.js';
 import {
   resolveServerOptions,
   type ChatFilesServerOptions,
@@ -181,7 +181,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     federation: null,
   };
   if (origin !== null) {
-    ctx.federation = new FederationService(ctx, origin, loadOrCreateKeys(resolved.dataDir));
+    const keys = loadInstanceKeys({
+      store,
+      sharedStore: !(store instanceof SqliteMetadataStore),
+      dataDir: resolved.dataDir,
+      configuredKey: resolved.federationKey,
+    });
+    ctx.federation = new FederationService(ctx, origin, keys);
   }
   const federation = ctx.federation;
   const wellKnown: RequestHandler = (req, res, next) => {
@@ -235,7 +241,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
-        federation?.close();
+        await federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;
         ctx.relay.clear();

@@ -48,6 +48,11 @@ export interface ChatFilesServerOptions {
    * @default null
    */
   databaseUrl?: string | null;
+  /**
+   * This instance's federation signing key (PEM, PKCS#8 Ed25519), the same on every node.
+   * @default null (from the shared store on PostgreSQL, else a key file generated in `dataDir`)
+   */
+  federationKey?: string | null;
   /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
@@ -73,6 +78,7 @@ export interface ResolvedServerOptions {
   storageDir: string;
   store: MetadataStore | null;
   databaseUrl: string | null;
+  federationKey: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
   relaySessionKey: string | Buffer | null;
@@ -138,6 +144,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     storageDir,
     store: options.store ?? null,
     databaseUrl: checkedDatabaseUrl(options.databaseUrl),
+    federationKey: options.federationKey ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     relaySessionKey: options.relaySessionKey ?? null,

@@ -6,7 +6,6 @@
  * their URLs, so no body is ever logged.
  */
 import type { Logger } from '../options.js';
-import type { MetadataStore, OutboxEntry, ShareRecord } from '../store/metadata-store.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import type { PeerDirectory } from './peer-directory.js';
 import { signRequest, type InstanceKeys } from './signing.js';
@@ -56,7 +55,7 @@ export class EnvelopeSender {
   constructor(
     private readonly deps: {
       origin: string;
-      keys: Pick<InstanceKeys, 'privateKey'>;
+      keys: Pick<InstanceKeys, 'privateKey'> | Promise<Pick<InstanceKeys, 'privateKey'>>;
       directory: PeerDirectory;
       logger: Logger;
       now: () => number;
@@ -110,7 +109,7 @@ export class EnvelopeSender {
       path: `${url.pathname}${url.search}`,
       body,
       origin: this.deps.origin,
-      keys: this.deps.keys,
+      keys: await this.deps.keys,
       now: this.deps.now(),
     });
     try {
@@ -150,35 +149,3 @@ export class EnvelopeSender {
     });
   }
 }
-
-/**
- * Stores the share through which a file is offered to peer instances, and queues the
- * envelopes that offer it, in one transaction; unless the file was offered already or
- * had shares revoked. Returns whether it was stored: a file is federated once, and never
- * again after its sender revoked it (a re-upload must not undo that).
- */
-export async function offerFile(
-  store: MetadataStore,
-  share: ShareRecord,
-  envelopes: readonly OutboxEntry[] = [],
-): Promise<boolean> {
-  try {
-    return await store.transaction(async (tx) => {
-      if (await tx.shares.hasRevoked(share.file_id)) return false;
-      // The offer row refers to the share, so the share goes first; when the file turns
-      // out to be offered already (by another node, perhaps at this very moment), the
-      // whole transaction is rolled back.
-      await tx.shares.create(share);
-      if (!(await tx.federation.markOffered(share.file_id, share.id, share.created_at))) {
-        throw ALREADY_OFFERED;
-      }
-      await tx.federation.enqueue(envelopes);
-      return true;
-    });
-  } catch (error) {
-    if (error === ALREADY_OFFERED) return false;
-    throw error;
-  }
-}
-
-const ALREADY_OFFERED = new Error('file already offered');

@@ -157,13 +157,14 @@ export function revokeRoute(ctx: ServerContext): RequestHandler {
     if (file.sender !== user.username) {
       throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may revoke it.');
     }
-    const revoked = await ctx.store.shares.revokeAll(file.id, ctx.now());
+    // Peers are told again on a repeated revoke: one that missed the first notice learns now.
+    const { revoked, peers } = ctx.federation
+      ? await ctx.federation.revokeFile(file)
+      : { revoked: await ctx.store.shares.revokeAll(file.id, ctx.now()), peers: [] };
     emitToRoom(ctx, file.room_id, 'chat:file:revoked', {
       file_id: file.id,
       room_id: file.room_id,
     });
-    // Told again on a repeated revoke: a peer that missed the first notice learns now.
-    const peers = ctx.federation ? await ctx.federation.fileRevoked(file) : [];
     res.json({ success: true, revoked, notified_peers: peers });
   });
 }

@@ -10,7 +10,7 @@ import type {
   NewFile,
   OutboxEntry,
 } from '../../../../server/store/metadata-store.js';
-import { offerFile } from '../../../../server/federation/outbound.js';
+import { offerFile } from '../../../../server/federation/outbox.js';
 import { claimStorage, releaseClaim } from '../../../../server/quota.js';
 import { enforceCap, expireUnclaimed } from '../../../../server/retention.js';
 import {
