@@ -124,7 +124,11 @@ export function claimStorage(
   });
 }
 
-/** Releases a user's claim; the copy stays permanent while others hold claims. */
+/**
+ * Releases a user's claim. Releasing never deletes the copy, which others may still use:
+ * it stays permanent while others hold claims, and otherwise goes back to the temp
+ * cache, its expiry window starting over now.
+ */
 export function releaseClaim(
   store: MetadataStore,
   input: { file_id: string; username: string; now: number },
@@ -137,7 +141,10 @@ export function releaseClaim(
       ? await refundClaim(tx, claim, input.now)
       : (await tx.claims.status(input.username)).total_stored_bytes;
     const remaining = (await tx.claims.ofFile(input.file_id)).length;
-    if (remaining === 0) await tx.copies.setPermanent(input.file_id, false);
+    if (claim && remaining === 0) {
+      await tx.copies.setPermanent(input.file_id, false);
+      await tx.copies.recache(input.file_id, input.now);
+    }
     return { released: claim !== null, total_stored_bytes: total, remaining_claims: remaining };
   });
 }

@@ -194,6 +194,8 @@ export interface ServerCopyStore {
   delete(fileId: string): Promise<void>;
   /** Marks a copy permanent (claimed) or temporary. */
   setPermanent(fileId: string, permanent: boolean): Promise<void>;
+  /** Starts a copy's temp-cache window over at `cachedAt`. */
+  recache(fileId: string, cachedAt: number): Promise<void>;
   /** The copies stored on a blob, with their rooms. */
   copiesOfBlob(blobId: string): Promise<RemovedCopy[]>;
   /** File ids of unclaimed copies cached before `cutoff`. */

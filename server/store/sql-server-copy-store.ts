@@ -109,6 +109,13 @@ export class SqlServerCopyStore implements ServerCopyStore {
     ]);
   }
 
+  async recache(fileId: string, cachedAt: number): Promise<void> {
+    await this.db.run(`UPDATE file_seeds SET cached_at = ? WHERE id = ?`, [
+      cachedAt,
+      serverSeedId(fileId),
+    ]);
+  }
+
   copiesOfBlob(blobId: string): Promise<RemovedCopy[]> {
     return this.db.all<RemovedCopy>(
       `SELECT s.file_id, f.room_id FROM file_seeds s JOIN files f ON f.id = s.file_id
