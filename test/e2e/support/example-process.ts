@@ -1,6 +1,6 @@
 /**
  * Runs an example app (`examples/<name>/server.mjs`) as its README says, on a free port
- * with a temporary DATA_DIR, and waits for its "ready at" line.
+ * with a temporary DATA_DIR, and waits until it answers HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,26 +42,26 @@ export async function startExample(
     }
     rmSync(dataDir, { recursive: true, force: true });
   };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${script} did not start:\n${output}`)),
-        30_000,
-      );
-      child.stdout!.on('data', () => {
-        if (output.includes('ready at')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${script} exited with ${code}:\n${output}`));
-      });
-    });
-  } catch (error) {
-    await stop();
-    throw error;
+  // Ready once it answers HTTP (an example need not print anything).
+  const url = `http://localhost:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`${script} exited with ${child.exitCode}:\n${output}`);
+    }
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${script} did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { url: `http://localhost:${port}`, output: () => output, stop };
+  return { url, output: () => output, stop };
 }
