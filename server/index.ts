@@ -25,14 +25,15 @@ import { mediaHandlers } from './socket/media-handlers.js';
 import {
   closeIdleRelaySessions,
   closeRelaySessionsOf,
+  listenToRelayNotices,
   relayHandlers,
 } from './socket/relay-handlers.js';
 import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
-import { DiskBlobStorage } from './storage/disk-blob-storage.js';
 import type { BlobStorage } from './storage/blob-storage.js';
+import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
@@ -64,6 +65,7 @@ export {
 export type { SessionTokenOptions } from './auth-helpers.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
+export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 
@@ -134,7 +136,9 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
   const store =
     resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
-  const blobs = resolved.blobStorage ?? new DiskBlobStorage(resolved.storageDir);
+  const blobs =
+    resolved.blobStorage ??
+    configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
@@ -147,7 +151,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(),
+    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -202,6 +206,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
           { onDisconnect: closeRelaySessionsOf, onAuthenticated: joinUserRooms },
         ),
       );
+      detachers.push(listenToRelayNotices(ctx, io));
     },
     runCleanup: () => runCleanup(ctx),
     joinRooms: (username) => syncUserRooms(ctx, username),

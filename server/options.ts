@@ -41,10 +41,16 @@ export interface ChatFilesServerOptions {
   cleanupJob?: boolean;
   /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
   store?: MetadataStore;
-  /** Blob storage. @default a `DiskBlobStorage` in `storageDir` */
+  /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
+  /**
+   * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
+   * must be given the same key so that any node can check a session another opened.
+   * @default a random key for this process (fine on a single node)
+   */
+  relaySessionKey?: string | Buffer;
 }
 
 /** Options after defaults are applied. */
@@ -61,6 +67,7 @@ export interface ResolvedServerOptions {
   store: MetadataStore | null;
   blobStorage: BlobStorage | null;
   now: () => number;
+  relaySessionKey: string | Buffer | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -113,5 +120,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     store: options.store ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
+    relaySessionKey: options.relaySessionKey ?? null,
   };
 }

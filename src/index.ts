@@ -66,6 +66,8 @@ export { ChatFileCard } from './components/chat-file-card/chat-file-card.js';
 export { ChatFileBrowser } from './components/chat-file-browser/chat-file-browser.js';
 export { DEFAULT_STRINGS, setDefaultStrings } from './components/shared/strings.js';
 export type { ChatFilesStrings } from './components/shared/strings.js';
+export { frenchStrings } from './components/shared/strings-fr.js';
+export { ChatFileLightbox } from './components/chat-file-lightbox/chat-file-lightbox.js';
 export type {
   ChatFileShareDetail,
   ChatFileErrorDetail,
