@@ -33,6 +33,10 @@ export interface ServerSeedingConfig {
   presign_expiry_seconds: number;
   /** nginx `internal` location the blobs are served from (`download: accel`). @default '/_chat_files_accel/' */
   accel_location: string;
+  /** Seconds an upload body may send nothing before it is answered 408 and dropped. @default 30 */
+  upload_idle_timeout_seconds: number;
+  /** Hours an unfinished tus upload is kept after its creation; `false` keeps it. @default 24 */
+  tus_expiration_hours: number | false;
 }
 
 /** Blob storage on an S3-compatible service; credentials come from the AWS SDK's default chain. */
@@ -137,6 +141,8 @@ export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFiles
     download: 'proxy',
     presign_expiry_seconds: 300,
     accel_location: '/_chat_files_accel/',
+    upload_idle_timeout_seconds: 30,
+    tus_expiration_hours: 24,
   },
   upload_tiers: {
     default: 100 * MiB,
@@ -279,6 +285,11 @@ const CHECKS: Record<string, Check> = {
         `must be a path that starts and ends with "/", like "/_chat_files_accel/", got ${JSON.stringify(value)}`,
       );
     }
+  },
+  'server_seeding.upload_idle_timeout_seconds': positiveNumber,
+  'server_seeding.tus_expiration_hours': (value, key) => {
+    if (value === false) return;
+    positiveNumber(value, key);
   },
   upload_tiers: (value, key) => {
     if (!isPlainObject(value)) throw new ConfigError(key, 'must map group names to byte limits');
