@@ -130,10 +130,6 @@ class S3BlobWriter implements BlobWriter {
     this.stream.on('error', () => {});
   }
 
-  readBack(): Readable {
-    return this.storage.read(this.id);
-  }
-
   async commit(): Promise<void> {
     if (this.settled) throw new Error('blob writer already settled');
     if (!this.stream.writableFinished) throw new Error('blob stream not finished');
