@@ -29,6 +29,7 @@ import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
 import { DiskBlobStorage } from './storage/disk-blob-storage.js';
+import { closeTusEndpoint } from './tus/tus-route.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
@@ -183,6 +184,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
+        closeTusEndpoint(ctx);
         federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;

@@ -12,6 +12,7 @@ import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapter } from './host-adapter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import type { Locker } from '@tus/server';
 
 /** Where the server writes its diagnostics. Never receives secrets or file contents. */
 export interface Logger {
@@ -42,6 +43,8 @@ export interface ChatFilesServerOptions {
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
+  /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
+  uploadLocker?: Locker;
 }
 
 /** Options after defaults are applied. */
@@ -58,6 +61,7 @@ export interface ResolvedServerOptions {
   store: MetadataStore | null;
   blobStorage: BlobStorage | null;
   now: () => number;
+  uploadLocker: Locker | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -102,5 +106,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     store: options.store ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
+    uploadLocker: options.uploadLocker ?? null,
   };
 }

@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { formatBytes } from '../quota.js';
 import type { StoredFile } from '../store/metadata-store.js';
+import { randomBytes } from 'node:crypto';
 import { MAX_ID_LENGTH } from '../validate.js';
 import { MemoryUploadGate, type UploadGate, type UploadPass } from './upload-gate.js';
 
@@ -87,6 +88,22 @@ export async function authorizeUpload(
   return record;
 }
 
+/** Takes the upload gate of `fileId` for `holder`, or throws 409 while another upload holds it. */
+export async function enterUploadGate(
+  ctx: ServerContext,
+  fileId: string,
+  holder: string,
+): Promise<UploadPass> {
+  const pass = await uploadGate(ctx).tryAcquire(fileId, holder);
+  if (!pass) {
+    throw new ChatFilesError(
+      'ERR_CONFLICT',
+      'Another upload of this file is running; only one of them can store it.',
+    );
+  }
+  return pass;
+}
+
 /**
  * {@link authorizeUpload} and then the file's upload gate: resolves the record and the
  * pass, or throws 409 while another upload of the same file runs.
@@ -97,13 +114,7 @@ export async function admitUpload(
   fileId: string,
 ): Promise<{ record: StoredFile; pass: UploadPass }> {
   const record = await authorizeUpload(ctx, username, fileId);
-  const pass = await uploadGate(ctx).tryAcquire(fileId);
-  if (!pass) {
-    throw new ChatFilesError(
-      'ERR_CONFLICT',
-      'Another upload of this file is running; only one of them can store it.',
-    );
-  }
+  const pass = await enterUploadGate(ctx, fileId, randomBytes(16).toString('hex'));
   try {
     // Between the check and the gate another upload may have finished.
     if (isServable(ctx, await ctx.store.getServerSeed(fileId))) throw alreadyStored();

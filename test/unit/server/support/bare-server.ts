@@ -40,6 +40,8 @@ export interface BareServerOptions {
   host?: Partial<HostAdapter>;
   /** Middleware the host runs before the files router. */
   middleware?: RequestHandler[];
+  /** Port to listen on (a restarted server can take its predecessor's). @default a free one */
+  port?: number;
 }
 
 /** A user with a token. */
@@ -151,7 +153,7 @@ export async function startBareServer(options: BareServerOptions = {}): Promise<
   files.attach(io);
   await files.ready;
 
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
