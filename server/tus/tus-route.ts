@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { MemoryLocker, Metadata, Server, type Upload } from '@tus/server';
 import type { Request, RequestHandler, Response } from 'express';
+import type { UploadResponse } from '../../src/core/protocol.js';
 import { requireMember, requireUser } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError, toErrorReply } from '../errors.js';
@@ -173,24 +174,14 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
     relativeLocation: true,
     onUploadFinish: async (req, upload) => {
       const { record } = scope.get(expressRequest(req))!;
-      try {
-        // The file may have been stored, deleted or left its room while the bytes came.
-        const current = await authorizeUpload(ctx, record.sender, record.id);
-        const received = await receiveIntoBlob(ctx, current, store.read(upload.id));
-        const body = await acceptUpload(ctx, current, received);
-        // A creation keeps its 201 (clients need the Location); a PATCH that carried
-        // the last bytes answers 200 so the stored file's digests can travel in the body.
-        return {
-          ...(req.method === 'PATCH' ? { status_code: 200 } : {}),
-          headers: { 'Content-Type': 'application/json; charset=utf-8' },
-          body: JSON.stringify(body),
-        };
-      } catch (error) {
-        throw tusErrorOf(error) ?? error;
-      } finally {
-        // Accepted or refused for good, the tus copy has served its purpose.
-        await store.remove(upload.id).catch(() => undefined);
-      }
+      const body = await finish(record, upload.id);
+      // A creation keeps its 201 (clients need the Location); a PATCH that carried the
+      // last bytes answers 200 so the stored file's digests can travel in the body.
+      return {
+        ...(req.method === 'PATCH' ? { status_code: 200 } : {}),
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: JSON.stringify(body),
+      };
     },
     onResponseError: (_req, error) => {
       if ((error as Partial<TusError>).status_code !== undefined) return undefined;
@@ -201,6 +192,54 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
       return { status_code: status, body: JSON.stringify(body) };
     },
   });
+
+  /**
+   * Hands a complete upload to the acceptance step and removes its tus copy, accepted or
+   * refused for good (a refused upload starts again from a new creation).
+   */
+  const finish = async (record: StoredFile, uploadId: string): Promise<UploadResponse> => {
+    try {
+      // The file may have been stored, deleted or left its room while the bytes came.
+      const current = await authorizeUpload(ctx, record.sender, record.id);
+      const received = await receiveIntoBlob(ctx, current, store.read(uploadId));
+      return await acceptUpload(ctx, current, received);
+    } catch (error) {
+      throw tusErrorOf(error) ?? error;
+    } finally {
+      await store.remove(uploadId).catch(() => undefined);
+    }
+  };
+
+  /**
+   * A HEAD of an upload whose bytes are all in but which was never accepted (the process
+   * stopped in between): it is accepted now, so a client that sees its offset complete
+   * is right to call the upload done.
+   */
+  const finishLeftover = async (
+    res: Response,
+    record: StoredFile,
+    upload: Upload,
+  ): Promise<void> => {
+    const pass = await enterUploadGate(ctx, record.id, `tus:${upload.id}`);
+    try {
+      await finish(record, upload.id);
+    } catch (error) {
+      const tusError = error as Partial<TusError>;
+      if (tusError.status_code === undefined) throw error;
+      res.status(tusError.status_code).type('application/json').send(tusError.body);
+      return;
+    } finally {
+      await pass.release();
+    }
+    res
+      .status(200)
+      .set({
+        'Cache-Control': 'no-store',
+        'Upload-Offset': String(upload.offset),
+        'Upload-Length': String(upload.size),
+      })
+      .end();
+  };
 
   const expirySweep =
     hours === false
@@ -248,8 +287,14 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
       holder = randomBytes(16).toString('hex');
     } else {
       if (req.method === 'POST') throw new ChatFilesError('ERR_NOT_FOUND', 'No such route.');
-      ({ record } = await ownedUpload(ctx, store, uploadId, user.username));
+      const owned = await ownedUpload(ctx, store, uploadId, user.username);
+      record = owned.record;
       holder = `tus:${uploadId}`;
+      const { upload } = owned;
+      if (req.method === 'HEAD' && upload.size !== undefined && upload.offset === upload.size) {
+        await finishLeftover(res, record, upload);
+        return;
+      }
     }
     const carriesBody =
       req.method === 'PATCH' ||

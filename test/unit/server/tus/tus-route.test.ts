@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
@@ -277,5 +278,67 @@ describe('tus uploads', () => {
     expect(await winner.json()).toMatchObject({ success: true, deduped: false });
     const late = await createUpload(server, alice, fileId, bytes.length);
     expect(late.res.status).toBe(409);
+  });
+
+  it('accepts, at the next HEAD, an upload whose bytes were all in when the server stopped', async () => {
+    const bytes = bytesOf(300_000, 37);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'leftover.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    // What a process that stopped right after writing the last byte leaves behind.
+    await writeFile(path.join(dataDir, 'tus-uploads', url.split('/').pop()!), bytes);
+    const head = await tusRequest(alice, url, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+    const download = await alice.fetch(`/${fileId}/download`);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+  });
+});
+
+describe('tus uploads that stall', () => {
+  let server: BareServer;
+  beforeAll(async () => {
+    server = await startBareServer({
+      config: { server_seeding: { upload_idle_timeout_seconds: 0.5 } },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('answers a PATCH that stops sending with 408 and keeps the bytes that arrived', async () => {
+    const bytes = bytesOf(400_000, 38);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'stall.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    const target = new URL(url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'PATCH',
+          headers: {
+            ...TUS_HEADERS,
+            authorization: `Bearer ${alice.token}`,
+            'Upload-Offset': '0',
+            'Content-Type': 'application/offset+octet-stream',
+            'Content-Length': String(bytes.length),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(bytes.subarray(0, 100_000));
+    });
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'ERR_TIMEOUT' });
+    await settle(100);
+    const head = await tusRequest(alice, url, 'HEAD');
+    expect(head.headers.get('upload-offset')).toBe('100000');
   });
 });
