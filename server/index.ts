@@ -50,6 +50,8 @@ export type { CleanupReport } from './retention.js';
 export { ChatFilesError } from './errors.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
+export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
+export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 

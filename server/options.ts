@@ -13,6 +13,7 @@ import type { HostAdapter } from './host-adapter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import type { Locker } from '@tus/server';
+import type { UploadGate } from './uploads/upload-gate.js';
 
 /** Where the server writes its diagnostics. Never receives secrets or file contents. */
 export interface Logger {
@@ -45,6 +46,8 @@ export interface ChatFilesServerOptions {
   now?: () => number;
   /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
   uploadLocker?: Locker;
+  /** Which upload may store a file; pass a shared one (e.g. `RedisUploadGate`) on several nodes. @default in memory */
+  uploadGate?: UploadGate;
 }
 
 /** Options after defaults are applied. */
@@ -62,6 +65,7 @@ export interface ResolvedServerOptions {
   blobStorage: BlobStorage | null;
   now: () => number;
   uploadLocker: Locker | null;
+  uploadGate: UploadGate | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -107,5 +111,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     uploadLocker: options.uploadLocker ?? null,
+    uploadGate: options.uploadGate ?? null,
   };
 }

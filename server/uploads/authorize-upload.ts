@@ -15,19 +15,15 @@ import { MemoryUploadGate, type UploadGate, type UploadPass } from './upload-gat
 
 const gates = new WeakMap<ServerContext, UploadGate>();
 
-/** The upload gate of a server (memory unless one was installed with {@link useUploadGate}). */
+/** The upload gate of a server: the `uploadGate` option, else one in this process's memory. */
 export function uploadGate(ctx: ServerContext): UploadGate {
+  if (ctx.options.uploadGate) return ctx.options.uploadGate;
   let gate = gates.get(ctx);
   if (!gate) {
     gate = new MemoryUploadGate();
     gates.set(ctx, gate);
   }
   return gate;
-}
-
-/** Installs a shared gate, for servers that run on several nodes. */
-export function useUploadGate(ctx: ServerContext, gate: UploadGate): void {
-  gates.set(ctx, gate);
 }
 
 /** A `file_id` as a client sent it, validated. */
