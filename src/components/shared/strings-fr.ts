@@ -162,6 +162,6 @@ export const frenchStrings: ChatFilesStrings = {
   serverStatusKept: 'Conservé',
   serverStatusNone: '—',
   remove: 'Retirer',
-  removeLabel: (name) => `Ne plus conserver ${name} sur le serveur`,
+  removeLabel: (name) => `Retirer ${name} de votre espace sur le serveur`,
   fileCount: (count) => (count <= 1 ? `${count} fichier` : `${count} fichiers`),
 };

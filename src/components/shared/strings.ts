@@ -148,7 +148,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   showPreview: 'Preview',
   hidePreview: 'Hide preview',
   retry: 'Try again',
-  retryLabel: (name) => `Try downloading ${name} again`,
+  retryLabel: (name) => `Try again to download ${name}`,
   stateAvailable: 'Ready to download',
   stateConnecting: 'Connecting…',
   stateWaiting: (who) =>
@@ -276,7 +276,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   serverStatusKept: 'Kept',
   serverStatusNone: '—',
   remove: 'Remove',
-  removeLabel: (name) => `Stop keeping ${name} on the server`,
+  removeLabel: (name) => `Remove ${name} from your server storage`,
   fileCount: (count) => (count === 1 ? '1 file' : `${count} files`),
 };
 
