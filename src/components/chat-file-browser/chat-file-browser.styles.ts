@@ -288,6 +288,7 @@ export const browserStyles = [
     }
     .table td {
       padding: 0.4rem 0.6rem;
+      white-space: nowrap;
       border-bottom: 1px solid var(--_border);
       vertical-align: middle;
     }
@@ -298,8 +299,10 @@ export const browserStyles = [
     .table tbody tr:focus-within {
       background: color-mix(in srgb, var(--_accent) 7%, transparent);
     }
+    /* The name takes the room the other columns leave, and is cut with an ellipsis. */
     .table__col--name {
-      max-width: 18rem;
+      width: 100%;
+      max-width: 0;
     }
     .table__name {
       display: flex;

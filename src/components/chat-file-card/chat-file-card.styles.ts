@@ -233,6 +233,7 @@ export const cardStyles = [
     }
     .card__pdf {
       display: block;
+      box-shadow: 0 0 0 1px var(--_border);
       max-width: 100%;
       max-height: var(--_preview-max-height);
       width: auto;

@@ -108,26 +108,28 @@ export class ServerCopyController implements ReactiveController {
         server_available && !user_has_claim
           ? html`<button
                 type="button"
+                title=${strings.storeHint}
                 aria-describedby=${hintId}
                 ?disabled=${this.busy}
                 @click=${() => void this.run('store')}
               >
                 ${strings.storePermanently}
               </button>
-              <span id=${hintId} class="card__server-hint">${strings.storeHint}</span>`
+              <span id=${hintId} class="visually-hidden">${strings.storeHint}</span>`
           : nothing
       }
       ${
         user_has_claim
           ? html`<button
                 type="button"
+                title=${strings.removeHint}
                 aria-describedby=${hintId}
                 ?disabled=${this.busy}
                 @click=${() => void this.run('release')}
               >
                 ${strings.removeFromServer}
               </button>
-              <span id=${hintId} class="card__server-hint">${strings.removeHint}</span>`
+              <span id=${hintId} class="visually-hidden">${strings.removeHint}</span>`
           : nothing
       }
       ${this.error ? html`<span class="card__server-error" role="alert">${this.error}</span>` : nothing}
