@@ -72,7 +72,7 @@ process.on('SIGINT', () => void stop().then(() => process.exit(130)));
 
 /** Files made in the page: real bytes Chromium decodes. */
 const MAKE_FILES = `
-window.__makeFiles = async () => {
+window.__makeFile = async (key) => {
   const png = async (w, h, name, hue) => {
     const c = new OffscreenCanvas(w, h); const x = c.getContext('2d');
     const g = x.createLinearGradient(0, 0, w, h);
@@ -116,12 +116,14 @@ window.__makeFiles = async () => {
   };
   const text = Array.from({ length: 30 }, (_, i) => (i + 1) + '  2026-11-26 09:' + String(i).padStart(2, '0') + ' INFO request served in ' + (12 + i) + ' ms').join('\\n');
   const bytes = (size, name) => { const b = new Uint8Array(size); for (let i = 0; i < size; i += 4096) b[i] = i & 255; return new File([b], name, { type: 'application/octet-stream' }); };
-  return {
-    photos: [await png(720, 480, 'beach.png', 190), await png(480, 600, 'portrait.png', 20), await png(800, 450, 'mountains.png', 110)],
-    pdf: pdf('quarterly-report.pdf'), audio: wav(7, 'voice-note.wav'), video: await webm('screen-recording.webm'),
-    text: new File([text], 'server.log', { type: 'text/plain' }),
-    big: bytes(90_000_000, 'dataset.bin'), offline: bytes(2_000_000, 'backup.bin'), revoked: bytes(40_000, 'draft.bin'),
+  const make = {
+    photos: async () => [await png(720, 480, 'beach.png', 190), await png(480, 600, 'portrait.png', 20), await png(800, 450, 'mountains.png', 110)],
+    pdf: () => pdf('quarterly-report.pdf'), audio: () => wav(7, 'voice-note.wav'), video: () => webm('screen-recording.webm'),
+    text: () => new File([text], 'server.log', { type: 'text/plain' }),
+    big: () => bytes(90_000_000, 'dataset.bin'), offline: () => bytes(2_000_000, 'backup.bin'),
+    stream: () => bytes(60_000_000, 'archive.bin'), revoked: () => bytes(40_000, 'draft.bin'),
   };
+  return make[key]();
 };
 `;
 
@@ -157,8 +159,7 @@ async function waitForState(locator, states, timeout = 30_000) {
 
 async function share(page, pick) {
   await page.evaluate(async (key) => {
-    const files = await window.__makeFiles();
-    const list = [files[key]].flat();
+    const list = [await window.__makeFile(key)].flat();
     await document.getElementById('upload').shareFiles(list);
   }, pick);
 }
@@ -244,8 +245,13 @@ async function run(viewport, scheme) {
   await sending;
   await shot(a.page.locator('#composer'), 'upload-done');
 
-  // Bob receives the large file over the relay: the bar, bytes, speed and time left.
-  const big = card(b.page, 'dataset.bin');
+  // Bob receives a large file only Alice holds, over the relay: the bar, bytes, speed and
+  // time left.
+  await a.page.evaluate(async (room) => {
+    const client = globalThis[Symbol.for('chat-files.default-client')];
+    await client.shareFile(room, await window.__makeFile('stream'), { upload: false });
+  }, roomId);
+  const big = card(b.page, 'archive.bin');
   await big.locator('button', { hasText: 'Download' }).click();
   await waitForState(big, 'transferring');
   await shot(big, 'card-transferring');
@@ -285,9 +291,8 @@ async function run(viewport, scheme) {
   // Offline sender: waiting (or, without the waiting state, the error after the wait).
   // Shared peer to peer only: once Alice leaves, nobody online holds it.
   await a.page.evaluate(async (room) => {
-    const files = await window.__makeFiles();
     const client = globalThis[Symbol.for('chat-files.default-client')];
-    await client.shareFile(room, files.offline, { upload: false });
+    await client.shareFile(room, await window.__makeFile('offline'), { upload: false });
   }, roomId);
   await waitForState(card(b.page, 'backup.bin'), 'available');
   await a.context.close();
