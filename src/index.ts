@@ -15,6 +15,10 @@ export { ERROR_STATUS, isErrorCode } from './core/error-codes.js';
 export type { ErrorCode } from './core/error-codes.js';
 
 export { ChatFiles } from './core/chat-files-client.js';
+export { connect } from './core/connect.js';
+export type { ConnectOptions } from './core/connect.js';
+export { renderMessage } from './components/render-message.js';
+export type { RenderableMessage } from './components/render-message.js';
 export type {
   ChatFilesClientOptions,
   ChatFilesEventMap,
