@@ -155,6 +155,7 @@ export const browserStyles = [
       cursor: default;
     }
     .browser__main {
+      container: files-main / inline-size;
       display: grid;
       align-content: start;
       gap: 0.6rem;
@@ -359,9 +360,20 @@ export const browserStyles = [
       justify-content: flex-end;
     }
     /* Narrower: the less telling columns go first. */
-    @container (max-width: 62rem) {
-      .table__col--type,
+    @container files-main (max-width: 48rem) {
+      .table__col--type {
+        display: none;
+      }
+    }
+    @container files-main (max-width: 40rem) {
       .table__col--room {
+        display: none;
+      }
+    }
+    @container files-main (max-width: 30rem) {
+      .table__col--sender,
+      .table__col--server,
+      .table__col--date {
         display: none;
       }
     }
@@ -382,11 +394,6 @@ export const browserStyles = [
       }
     }
     @container (max-width: 34rem) {
-      .table__col--sender,
-      .table__col--server,
-      .table__col--date {
-        display: none;
-      }
       .browser__layout {
         margin-inline-start: 0;
       }

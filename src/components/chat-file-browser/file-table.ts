@@ -36,10 +36,10 @@ export function serverStatusText(
   if (status.user_has_claim) return strings.serverStatusKept;
   if (!status.server_available) return strings.serverStatusNone;
   return status.expires_at
-    ? strings.serverCachedUntil(
+    ? strings.serverStatusUntil(
         new Date(status.expires_at).toLocaleDateString(strings.locale, { dateStyle: 'medium' }),
       )
-    : strings.serverCached;
+    : strings.serverStatusCached;
 }
 
 /** The type column: a short readable name of the MIME type. */

@@ -650,15 +650,16 @@ export class ChatFileCard extends LitElement {
     status: string,
     own: boolean,
   ) {
-    const details = [
-      formatBytes(this.fileSize),
-      this.sender,
-      this.sharedAt
-        ? new Date(this.sharedAt).toLocaleDateString(strings.locale, { dateStyle: 'medium' })
-        : '',
-    ]
-      .filter(Boolean)
-      .join(' · ');
+    const when = this.sharedAt ? new Date(this.sharedAt) : null;
+    const date = when
+      ? when.toLocaleDateString(
+          strings.locale,
+          when.getFullYear() === new Date().getFullYear()
+            ? { month: 'short', day: 'numeric' }
+            : { dateStyle: 'medium' },
+        )
+      : '';
+    const details = [formatBytes(this.fileSize), date].filter(Boolean).join(' · ');
     return html`<article
       part="base"
       class="card card--tile card--${this.state}"
@@ -671,6 +672,7 @@ export class ChatFileCard extends LitElement {
       <div class="card__info">
         <span part="name" class="card__name" title=${name}>${name}</span>
         <span part="meta" class="card__meta">${details}</span>
+        ${this.sender ? html`<span class="card__meta card__sender">${this.sender}</span>` : nothing}
         <span part="status" class="card__status">${status}</span>
       </div>
       ${this.renderProgress(strings, name)}
@@ -851,7 +853,9 @@ export class ChatFileCard extends LitElement {
               : nothing
           }
           ${
-            this.preview && (this.preview.url || this.preview.text !== undefined)
+            this.layout === 'card' &&
+            this.preview &&
+            (this.preview.url || this.preview.text !== undefined)
               ? html`<button
                   type="button"
                   aria-expanded=${this.previewOpen ? 'true' : 'false'}

@@ -387,6 +387,11 @@ export const tileStyles = css`
     height: auto;
     min-width: 32px;
   }
+  .card__sender {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
   .card--tile .card__actions {
     margin-inline-start: 0;
     align-self: end;

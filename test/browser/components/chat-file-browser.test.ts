@@ -149,7 +149,7 @@ describe('<chat-file-browser> list, grid and storage', () => {
       'Sender',
       'Room',
       'Date',
-      'On server',
+      'Server copy',
     ]);
     // Newest first by default.
     expect(rows(el)).to.deep.equal(['a-notes.txt', 'c-data.bin', 'b-photo.png']);
