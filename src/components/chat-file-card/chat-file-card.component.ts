@@ -406,6 +406,11 @@ export class ChatFileCard extends LitElement {
           });
         }),
       );
+      this.subscriptions.push(
+        client.onServerRemoved(fileId, () =>
+          this.serverCopy.set({ server_available: false, user_has_claim: false, expires_at: null }),
+        ),
+      );
       client
         .serverStatus(fileId)
         .then((status) => {
