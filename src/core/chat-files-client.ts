@@ -741,6 +741,14 @@ export class ChatFiles extends EventTarget {
     return this.rest.removeFromServer(fileId);
   }
 
+  /**
+   * Deletes the room's server copy for everyone (the sharer, or an admin the host names);
+   * every claim on it is released. Others keep the file only on their devices.
+   */
+  deleteServerCopy(fileId: string): Promise<void> {
+    return this.rest.deleteServerCopy(fileId);
+  }
+
   /** The user's server storage usage, tier and claimed files. */
   userStorage(): Promise<UserStorageResponse> {
     return this.rest.userStorage();

@@ -121,6 +121,8 @@ export interface ChatFilesStrings {
   storageLabel: string;
   serverStatusKept: string;
   serverStatusNone: string;
+  serverStatusCached: string;
+  serverStatusUntil: (when: string) => string;
   remove: string;
   removeLabel: (name: string) => string;
   fileCount: (count: number) => string;
@@ -154,7 +156,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   showPreview: 'Preview',
   hidePreview: 'Hide preview',
   retry: 'Try again',
-  retryLabel: (name) => `Try downloading ${name} again`,
+  retryLabel: (name) => `Try again to download ${name}`,
   stateAvailable: 'Ready to download',
   stateConnecting: 'Connecting…',
   stateWaiting: (who) =>
@@ -274,15 +276,17 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   columnSender: 'Sender',
   columnRoom: 'Room',
   columnDate: 'Date',
-  columnServer: 'On server',
+  columnServer: 'Server copy',
   columnActions: 'Actions',
   sortBy: (column) => `Sort by ${column}`,
   storageUsed: (used, limit, tier) => `${used} of ${limit} used (${tier})`,
   storageLabel: 'Server storage',
   serverStatusKept: 'Kept',
   serverStatusNone: '—',
+  serverStatusCached: 'Yes',
+  serverStatusUntil: (when) => `Until ${when}`,
   remove: 'Remove',
-  removeLabel: (name) => `Stop keeping ${name} on the server`,
+  removeLabel: (name) => `Remove ${name} from your server storage`,
   fileCount: (count) => (count === 1 ? '1 file' : `${count} files`),
 };
 
