@@ -3,6 +3,7 @@
  * them once into a fully required object.
  */
 import path from 'node:path';
+import type { Registry } from 'prom-client';
 import {
   resolveConfig,
   type ChatFilesConfig,
@@ -48,6 +49,8 @@ export interface ChatFilesServerOptions {
    * @default a random key for this process (fine on a single node)
    */
   relaySessionKey?: string | Buffer;
+  /** prom-client registry to add the `chat_files_*` metrics to. @default a registry of its own */
+  metricsRegistry?: Registry;
 }
 
 /** Options after defaults are applied. */
@@ -65,6 +68,7 @@ export interface ResolvedServerOptions {
   blobStorage: BlobStorage | null;
   now: () => number;
   relaySessionKey: string | Buffer | null;
+  metricsRegistry: Registry | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -110,5 +114,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     relaySessionKey: options.relaySessionKey ?? null,
+    metricsRegistry: options.metricsRegistry ?? null,
   };
 }

@@ -26,6 +26,7 @@ const JSON_LIMIT = '16kb';
 /** Builds the router for a server context. */
 export function buildRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  router.use(ctx.metrics.httpMiddleware());
   // Before the JSON parser: a signature covers the exact bytes of the body.
   router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
   // A host that already parsed JSON keeps its result; express.json skips parsed bodies.
