@@ -12,8 +12,11 @@ export interface ReadinessReport {
   checks: { storage: boolean; store: boolean; blobs: boolean };
 }
 
-/** An id no record or blob ever has (ids are hex or UUIDs), so lookups stay cheap. */
-const PROBE_ID = 'readiness-probe';
+/**
+ * Looked up in the store and blob storage: well-formed, but never issued (ids come from
+ * `crypto`), so the lookup is a real round trip that finds nothing.
+ */
+const PROBE_ID = '0'.repeat(32);
 
 /** Longest wait for one dependency. */
 const CHECK_TIMEOUT_MS = 2000;

@@ -30,13 +30,17 @@ export function redactUrl(url: string): string {
   return url.replace(SHARE_TOKEN_IN_PATH, '$1[redacted]').replace(SECRET_QUERY, '$1[redacted]');
 }
 
-/** A pino logger writing JSON lines, with the redactions above. */
-export function createJsonLogger(options: pino.LoggerOptions = {}): pino.Logger {
-  return pino({
+/** A pino logger writing JSON lines (to stdout unless `destination`), with the redactions above. */
+export function createJsonLogger(
+  options: pino.LoggerOptions = {},
+  destination?: pino.DestinationStream,
+): pino.Logger {
+  const settings: pino.LoggerOptions = {
     level: process.env.LOG_LEVEL ?? 'info',
     ...options,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 /** The SDK's {@link Logger} writing to a pino logger (errors as `err` with their stack). */

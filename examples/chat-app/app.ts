@@ -59,6 +59,11 @@ export interface ChatAppOptions {
 export interface ShutdownOptions {
   /** Longest wait for requests in progress (uploads) before they are cut. @default 30000 */
   timeoutMs?: number;
+  /**
+   * How long readiness answers 503 before the listener closes, so a balancer that polls
+   * readiness takes the node out before connections are refused. @default 0
+   */
+  readinessGraceMs?: number;
 }
 
 /** A running (or ready to run) reference app. */
@@ -655,9 +660,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
         });
       });
     },
-    shutdown({ timeoutMs = 30_000 } = {}) {
+    shutdown({ timeoutMs = 30_000, readinessGraceMs = 0 } = {}) {
       closing ??= (async () => {
         draining = true;
+        if (readinessGraceMs > 0) await new Promise((r) => setTimeout(r, readinessGraceMs));
         // Stop accepting; idle keep-alive connections go now, busy ones when they finish.
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();

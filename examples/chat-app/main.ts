@@ -1,7 +1,7 @@
 /**
  * Starts the reference chat app: `PORT`, `DATA_DIR`, `CHAT_FILES_CONFIG`, `PUBLIC_ORIGIN`,
  * `CORS_ORIGINS`, and for several nodes `DATABASE_URL`, `REDIS_URL`, `RELAY_SESSION_KEY`,
- * `SHUTDOWN_TIMEOUT_MS`. Logs are JSON lines (pino) at `LOG_LEVEL`.
+ * `SHUTDOWN_TIMEOUT_MS`, `SHUTDOWN_READINESS_GRACE_MS`. Logs are JSON lines (pino) at `LOG_LEVEL`.
  */
 import { createJsonLogger, pinoLogger } from '../../server/logging.js';
 import { createChatApp } from './app.js';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     throw new Error('RELAY_SESSION_KEY must be at least 16 bytes (32 random bytes are best)');
   }
   const shutdownTimeoutMs = millis('SHUTDOWN_TIMEOUT_MS', 30_000);
+  const readinessGraceMs = millis('SHUTDOWN_READINESS_GRACE_MS', 0);
   const config = loadAppConfig(process.env.CHAT_FILES_CONFIG, (m) => log.warn(m));
   const engines = await openEngines(process.env);
   const chat = createChatApp({
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'draining');
     void chat
-      .shutdown({ timeoutMs: shutdownTimeoutMs })
+      .shutdown({ timeoutMs: shutdownTimeoutMs, readinessGraceMs })
       .then(() => engines.close())
       .then(
         () => {
