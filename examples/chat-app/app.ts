@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Server as SocketIOServer, type ServerOptions, type Socket } from 'socket.io';
 import {
+  authInputFrom,
   createChatFilesServer,
   type ChatFilesServer,
   type ChatFilesServerOptions,
@@ -598,7 +599,7 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
 
   io.use((socket, next) => {
     if (draining) return next(new Error('draining: reconnect to another node'));
-    Promise.resolve(host.authenticate(socket.handshake)).then(
+    Promise.resolve(host.authenticate(authInputFrom(socket))).then(
       async (user) => {
         if (!user) return next(new Error('unauthenticated: log in first'));
         socket.data.username = user.username;
