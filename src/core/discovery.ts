@@ -2,13 +2,14 @@
  * Finding who can provide a file: the room is probed (`chat:file:probe`, answers arrive as
  * `chat:file:probe_response`) and the seed registry asked (`chat:file:request_peers`, which
  * also returns the file record with its manifest and whether the server holds a copy).
- * While a download waits for a seeder, `chat:file:seeder_available`, `chat:room_peer_joined`
- * and a reconnect wake it.
+ * While a download waits for a seeder, `chat:file:seeder_available`, `chat:file:server_cached`,
+ * `chat:room_peer_joined`, a reconnect and a retry wake it.
  */
 import { ChatFilesClientError } from './errors.js';
 import { PieceSet } from './pieces.js';
 import type { FileRecord, SeederInfo, ServerToClientEvents } from './protocol.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
+import type { SourceCandidate } from './transports/transport.js';
 
 /** A peer that answered a probe. */
 export interface ProbeAnswer {
@@ -18,10 +19,8 @@ export interface ProbeAnswer {
   pieces: number[] | null;
 }
 
-/** A place to try, in the order the download tries them. */
-export type Candidate =
-  | { kind: 'peer'; username: string; socketId: string; pieces: PieceSet | null }
-  | { kind: 'server' };
+/** A place to fetch from. */
+export type Candidate = SourceCandidate;
 
 type ProbeResponse = Parameters<ServerToClientEvents['chat:file:probe_response']>[0];
 
@@ -62,14 +61,21 @@ export class Discovery {
     const onConnect = () => this.wake();
     socket.on('chat:file:probe_response', onProbeResponse);
     socket.on('chat:file:seeder_available', onSeeder);
+    socket.on('chat:file:server_cached', onSeeder);
     socket.on('chat:room_peer_joined', onPeerJoined);
     socket.on('connect', onConnect);
     this.detach.push(
       () => socket.off('chat:file:probe_response', onProbeResponse),
       () => socket.off('chat:file:seeder_available', onSeeder),
+      () => socket.off('chat:file:server_cached', onSeeder),
       () => socket.off('chat:room_peer_joined', onPeerJoined),
       () => socket.off('connect', onConnect),
     );
+  }
+
+  /** Wakes whoever waits for a change (a retry asked for by the user). */
+  poke(): void {
+    this.wake();
   }
 
   private wake(): void {

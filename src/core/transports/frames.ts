@@ -140,6 +140,11 @@ export class PieceAssembler {
     return entry.bytes.buffer as ArrayBuffer;
   }
 
+  /** Bytes of piece `index` received so far (0 when none, or once it completed). */
+  receivedOf(index: number): number {
+    return this.partial.get(index)?.received ?? 0;
+  }
+
   /** Forgets a piece in progress (its source went away). */
   drop(index: number): void {
     this.partial.delete(index);

@@ -15,7 +15,8 @@ import type {
   PieceSink,
   PieceSource,
 } from '../../../../src/core/transports/transport.js';
-import { PeerLinks, WebRtcSource } from '../../../../src/core/transports/webrtc-transport.js';
+import { PeerLinks } from '../../../../src/core/transports/peer-link.js';
+import { WebRtcSource } from '../../../../src/core/transports/webrtc-source.js';
 import { computeManifest } from '../../../../src/workers/manifest.js';
 import { makeTestFile } from '../../support/bytes.js';
 import { createRoom, destroyClients, makeClient, type TestClient } from '../../support/clients.js';
@@ -38,6 +39,20 @@ interface Setup {
 }
 
 type Factory = (setup: Setup) => PieceSource;
+
+/** A pool of peer links whose signals travel over `socket`, as the client wires them. */
+function signalledLinks(socket: ChatFilesSocket): PeerLinks {
+  const links = new PeerLinks({
+    RTCPeerConnection,
+    iceServers: [],
+    localId: () => socket.id ?? '',
+    signal: (message) => socket.emit('chat:file:signal', message),
+    onChannel: (_link, channel) => channel.close(),
+    authorize: () => {},
+  });
+  socket.on('chat:file:signal', (event) => links.receive(event));
+  return links;
+}
 
 const implementations: Array<[string, Factory]> = [
   [
@@ -125,15 +140,7 @@ for (const [name, create] of implementations) {
           size: file.size,
           manifest: await computeManifest(file, MiB),
         },
-        links: new PeerLinks({
-          socket,
-          RTCPeerConnection,
-          iceServers: [],
-          chunkSize: CHUNK,
-          provider: nothingHeld,
-          isAuthorized: () => false,
-          authorize: () => {},
-        }),
+        links: signalledLinks(socket),
         relay: new RelayHub({ socket, provider: nothingHeld, chunkSize: CHUNK, windowFrames: 8 }),
         rest: new RestClient({
           baseUrl: `${requester.base}/api/chat/files`,
