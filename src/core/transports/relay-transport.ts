@@ -38,12 +38,6 @@ export const RELAY_STALL_TIMEOUT_MS = 20_000;
  */
 const MAX_UNSTORED_PIECES = 4;
 
-/**
- * Fewest pieces asked for in one relay session. Each session costs a round trip through
- * the server to open; eight pieces make that small next to the time they take to send.
- */
-const MIN_SESSION_PIECES = 8;
-
 type ChunkEvent = Parameters<ServerToClientEvents['chat:file:relay_chunk']>[0];
 type AckEvent = Parameters<ServerToClientEvents['chat:file:relay_ack']>[0];
 type RequestEvent = Parameters<ServerToClientEvents['chat:file:relay_request']>[0];
@@ -299,7 +293,7 @@ export class RelaySource implements PieceSource {
     for (;;) {
       // One session per batch: a session's pieces are fixed when it is opened.
       const batch: number[] = [];
-      const size = Math.max(feed.depth(), MIN_SESSION_PIECES);
+      const size = Math.max(1, feed.depth());
       for (let index = feed.take(); index !== undefined; index = feed.take()) {
         batch.push(index);
         if (batch.length >= size) break;
