@@ -30,6 +30,12 @@ export class Discovery {
   file: FileRecord | null = null;
   /** Whether the server holds a copy the user may download. */
   serverAvailable = false;
+  /**
+   * Whether something happened since the last round that only a new round can see (a new
+   * seeder, the server caching the file, a peer joining, a reconnect, a retry). A probe
+   * answer does not count: it is already among the candidates.
+   */
+  stale = false;
   private seeders: SeederInfo[] = [];
   private readonly answers = new Map<string, ProbeAnswer>();
   private readonly socket: ChatFilesSocket;
@@ -53,12 +59,12 @@ export class Discovery {
       this.wake();
     };
     const onSeeder = (event: { file_id: string }) => {
-      if (event.file_id === fileId) this.wake();
+      if (event.file_id === fileId) this.wake(true);
     };
     const onPeerJoined = (event: { room_id: string }) => {
-      if (event.room_id === roomId) this.wake();
+      if (event.room_id === roomId) this.wake(true);
     };
-    const onConnect = () => this.wake();
+    const onConnect = () => this.wake(true);
     socket.on('chat:file:probe_response', onProbeResponse);
     socket.on('chat:file:seeder_available', onSeeder);
     socket.on('chat:file:server_cached', onSeeder);
@@ -75,10 +81,11 @@ export class Discovery {
 
   /** Wakes whoever waits for a change (a retry asked for by the user). */
   poke(): void {
-    this.wake();
+    this.wake(true);
   }
 
-  private wake(): void {
+  private wake(stale = false): void {
+    if (stale) this.stale = true;
     const wakers = this.wakers;
     this.wakers = new Set();
     for (const wake of wakers) wake();
@@ -90,6 +97,7 @@ export class Discovery {
    * (`ERR_NOT_FOUND` when the file is gone) unless `tolerateRegistryFailure`.
    */
   async round(tolerateRegistryFailure: boolean): Promise<void> {
+    this.stale = false;
     this.answers.clear();
     const probe = request(this.socket, 'chat:file:probe', {
       file_id: this.fileId,
@@ -107,7 +115,8 @@ export class Discovery {
       if (!tolerateRegistryFailure || isGone(error)) throw error;
       this.seeders = [];
     }
-    await probe;
+    // The probe's acknowledgement is not waited for: its answers wake whoever waits.
+    void probe;
   }
 
   /** Whether anyone other than the probe could serve right now. */

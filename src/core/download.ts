@@ -287,9 +287,8 @@ export class Download {
         if (!probeWaited && !discovery.hasProbeAnswers) {
           // Nobody registered is online: give probe answers their documented time.
           probeWaited = true;
-          if (await discovery.waitForChange(ctx.config.probe_timeout, signal)) {
-            await this.rediscover(discovery);
-          }
+          await discovery.waitForChange(ctx.config.probe_timeout, signal);
+          if (discovery.stale) await this.rediscover(discovery);
           continue;
         }
         if (held.count > heldAtRound) {
@@ -309,7 +308,7 @@ export class Download {
         await this.rediscover(discovery);
         continue;
       }
-      if (swarm.unservable() > 0 && !server) {
+      if (swarm.size === running.size && !server && swarm.unservable() > 0) {
         // Connected sources cannot provide the rest: say so while looking for more.
         this.progress.waiting(this.waitingFor(discovery));
       }
@@ -320,12 +319,11 @@ export class Download {
       const graceLeft = this.peerDelivered ? 0 : SERVER_GRACE_MS - (performance.now() - startedAt);
       const timer =
         server && graceLeft > 0 ? new Promise((resolve) => setTimeout(resolve, graceLeft)) : null;
-      let discovered = false;
       try {
         await Promise.race([
           swarm.nextChange(wake),
           Promise.race(running.values()),
-          discovery.waitForChange(MAX_WAIT_MS, wake).then((woke) => (discovered = woke)),
+          discovery.waitForChange(MAX_WAIT_MS, wake),
           ...(timer ? [timer] : []),
         ]);
       } catch (error) {
@@ -334,7 +332,7 @@ export class Download {
       } finally {
         iteration.abort();
       }
-      if (discovered) {
+      if (discovery.stale) {
         spent.clear();
         await this.rediscover(discovery);
       }
@@ -376,6 +374,7 @@ export class Download {
     this.attempts.add(attempt);
     const signal = AbortSignal.any([this.controller.signal, attempt.signal]);
     const member = new SwarmMember(swarm, source);
+    member.cancel = source.cancel ? (index) => source.cancel!(index) : null;
     const sink = this.sinkFor(member, attempt);
     try {
       await source.open(signal);

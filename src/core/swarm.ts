@@ -39,6 +39,8 @@ export class SwarmMember {
   readonly skipped = new Set<number>();
   /** Verified bytes it delivered that were needed. */
   bytes = 0;
+  /** Tells its source to stop fetching a piece another source delivered. */
+  cancel: ((index: number) => void) | null = null;
   private started = 0;
   private roundTrip: number | null = null;
   private readonly swarm: Swarm;
@@ -153,8 +155,13 @@ export class Swarm {
   stored(member: SwarmMember, index: number, bytes: number): boolean {
     const fresh = this.held.add(index);
     if (fresh) member.bytes += bytes;
-    for (const other of this.requested.get(index) ?? []) other.inflight.delete(index);
+    const others = [...(this.requested.get(index) ?? [])].filter((other) => other !== member);
+    member.inflight.delete(index);
     this.requested.delete(index);
+    for (const other of others) {
+      other.inflight.delete(index);
+      other.cancel?.(index);
+    }
     this.changed();
     return fresh;
   }

@@ -96,6 +96,8 @@ class ChannelServer {
   private readonly fileId: string;
   private readonly maxMessageSize: () => number | undefined;
   private readonly queue: number[] = [];
+  /** Pieces the requester no longer wants (delivered by another source). */
+  private readonly cancelled = new Set<number>();
   private wake: (() => void) | null = null;
   private closed = false;
 
@@ -114,8 +116,15 @@ class ChannelServer {
       if (typeof event.data !== 'string') return;
       const message = parseChannelMessage(event.data);
       if (message?.t === 'want') {
+        for (const index of message.pieces) this.cancelled.delete(index);
         this.queue.push(...message.pieces);
         this.wake?.();
+      } else if (message?.t === 'cancel') {
+        for (const index of message.pieces) {
+          const queued = this.queue.indexOf(index);
+          if (queued !== -1) this.queue.splice(queued, 1);
+          else this.cancelled.add(index);
+        }
       }
     });
     channel.addEventListener('close', () => {
@@ -178,15 +187,20 @@ class ChannelServer {
           continue;
         }
         const view = new Uint8Array(bytes);
-        for (let offset = 0; offset < view.byteLength && !this.closed; offset += payload) {
+        for (
+          let offset = 0;
+          offset < view.byteLength && !this.closed && !this.cancelled.has(current.index);
+          offset += payload
+        ) {
           await this.drain();
           const paced = this.options.budget.spend(Math.min(payload, view.byteLength - offset));
           if (paced) await paced;
-          if (this.closed) break;
+          if (this.closed || this.cancelled.has(current.index)) break;
           this.channel.send(
             writeFrame(frame, current.index, offset, view.subarray(offset, offset + payload)),
           );
         }
+        this.cancelled.delete(current.index);
       }
     } catch {
       // The channel closed under us (send on a closing channel throws); nothing to clean up.

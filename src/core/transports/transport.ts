@@ -85,6 +85,12 @@ export interface PieceSource {
    * delivered before a failure stay delivered.
    */
   fetch(pieces: readonly number[] | PieceFeed, sink: PieceSink, signal: AbortSignal): Promise<void>;
+  /**
+   * Stops fetching a piece of the running fetch that another source delivered (the
+   * endgame); frames of it that still arrive are ignored. Optional: a source without it
+   * simply delivers the piece again, which the sink ignores.
+   */
+  cancel?(index: number): void;
   /** Releases the connection. Idempotent. */
   close(): void;
 }

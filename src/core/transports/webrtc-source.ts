@@ -60,6 +60,7 @@ export class WebRtcSource implements PieceSource {
   readonly available: PieceSet | null;
   private readonly options: WebRtcSourceOptions;
   private channel: RTCDataChannel | null = null;
+  private cancelPiece: ((index: number) => void) | null = null;
   private readonly controller = new AbortController();
 
   constructor(options: WebRtcSourceOptions) {
@@ -91,6 +92,7 @@ export class WebRtcSource implements PieceSource {
     const combined = AbortSignal.any([signal, this.controller.signal]);
     const assembler = new PieceAssembler(file.size, file.manifest);
     const outstanding = new Set<number>();
+    const cancelled = new Set<number>();
     let delivering = 0;
 
     return new Promise<void>((resolve, reject) => {
@@ -99,6 +101,7 @@ export class WebRtcSource implements PieceSource {
       const finish = (error?: unknown) => {
         if (settled) return;
         settled = true;
+        this.cancelPiece = null;
         if (stallTimer !== null) clearTimeout(stallTimer);
         channel.removeEventListener('message', onMessage);
         channel.removeEventListener('close', onClose);
@@ -161,6 +164,7 @@ export class WebRtcSource implements PieceSource {
         }
         const frame = decodeFrame(event.data as ArrayBuffer);
         let piece: ArrayBuffer | null = null;
+        if (frame && cancelled.has(frame.index)) return; // asked elsewhere and already stored
         try {
           if (!frame || !outstanding.has(frame.index)) throw new RangeError('unexpected frame');
           piece = assembler.add(frame.index, frame.offset, frame.payload);
@@ -191,6 +195,19 @@ export class WebRtcSource implements PieceSource {
       const onClose = () =>
         finish(new ChatFilesClientError('ERR_NETWORK', 'The peer closed the data channel.'));
       const onAbort = () => finish(combined.reason);
+      this.cancelPiece = (index) => {
+        if (settled || !outstanding.delete(index)) return;
+        assembler.drop(index);
+        cancelled.add(index);
+        try {
+          channel.send(JSON.stringify({ t: 'cancel', pieces: [index] } satisfies ChannelMessage));
+        } catch {
+          // Closing; the close event ends the fetch.
+        }
+        refill();
+        armStall();
+        checkDone();
+      };
       channel.addEventListener('message', onMessage);
       channel.addEventListener('close', onClose);
       combined.addEventListener('abort', onAbort, { once: true });
@@ -198,6 +215,10 @@ export class WebRtcSource implements PieceSource {
       armStall();
       checkDone();
     });
+  }
+
+  cancel(index: number): void {
+    this.cancelPiece?.(index);
   }
 
   close(): void {
