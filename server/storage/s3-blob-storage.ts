@@ -157,6 +157,7 @@ class S3BlobWriter implements BlobWriter {
 export class S3BlobStorage implements BlobStorage {
   /** The client in use (its credentials come from the SDK's default chain). */
   readonly client: S3Client;
+  /** The bucket holding the blobs. */
   readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;
