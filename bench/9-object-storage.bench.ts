@@ -1,5 +1,5 @@
 /**
- * Benchmark 8, downloads handed to nginx and uploads into object storage:
+ * Benchmark 9, downloads handed to nginx and uploads into object storage:
  * - `download: accel`: a file in full and 100 random 1 MiB ranges through nginx (the app
  *   authorizes, nginx sends the bytes, configured with `deploy/nginx/accel.conf`) against
  *   the same nginx serving the same blob file directly;
