@@ -161,8 +161,11 @@ export function withHostDefaults(
   const isMember =
     host.isMember?.bind(host) ??
     (async (username: string, roomId: string) => (await listRoomIds!(username)).includes(roomId));
+  // Built field by field (not spread) so a host written as a class keeps its methods.
   return {
-    ...host,
+    displayName: host.displayName?.bind(host),
+    listRoomIds,
+    federation: host.federation,
     async authenticate(input) {
       const answer = await host.authenticate(input);
       if (typeof answer === 'string')

@@ -229,3 +229,52 @@ describe('a host whose session middleware decorates the request', () => {
     }
   });
 });
+
+describe('a host adapter written as a class', () => {
+  it('keeps its methods: membership from listRoomIds, names from displayName', async () => {
+    class Adapter {
+      private readonly names = new Map([['dora', 'Dora D.']]);
+      authenticate(input: AuthInput) {
+        return sessionToken(input);
+      }
+      listRoomIds() {
+        return ['general'];
+      }
+      displayName(username: string) {
+        return this.names.get(username) ?? username;
+      }
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'chat-files-class-'));
+    const classFiles = createChatFilesServer({
+      dataDir: dir,
+      cleanupJob: false,
+      host: new Adapter(),
+    });
+    const app = express();
+    app.use('/api/chat/files', classFiles.router);
+    const server = createServer(app);
+    const classIo = new SocketIOServer(server);
+    classFiles.attach(classIo);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const socket = connectSocket(url, { auth: { token: 'dora' }, transports: ['websocket'] });
+      sockets.push(socket);
+      await nextEvent(socket, 'connect');
+      expect(await share(socket, 'general')).toMatchObject({ success: true });
+      expect(await share(socket, 'elsewhere')).toMatchObject({ code: 'ERR_NOT_MEMBER' });
+      const listing = await fetch(`${url}/api/chat/files/user`, {
+        headers: { authorization: 'Bearer dora' },
+      });
+      const { files: listed } = (await listing.json()) as {
+        files: Array<{ name: string; sender_chat_name: string }>;
+      };
+      expect(listed).toMatchObject([{ name: 'notes.txt', sender_chat_name: 'Dora D.' }]);
+    } finally {
+      await classFiles.close();
+      classIo.close();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
