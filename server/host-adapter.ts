@@ -110,6 +110,12 @@ export interface HostAdapter {
    * @default stores nothing; emits `chat:message_received` `{ id, room_id, sender, content, created_at }` to the socket.io room `roomId`
    */
   postMessage(roomId: string, sender: string, content: string): ChatMessage | Promise<ChatMessage>;
+  /**
+   * Whether `username` administers file storage: an administrator may delete the server
+   * copy of any file, as its sharer may.
+   * @default nobody is
+   */
+  isAdmin?(username: string): boolean | Promise<boolean>;
   /** Display name of a user, for listings. Defaults to the username. */
   displayName?(username: string): string | Promise<string>;
   /**
@@ -150,6 +156,22 @@ export interface HostDefaultsContext {
 }
 
 /**
+ * Every hook of `host`, own or inherited (an adapter may be a class instance), bound to
+ * it; other fields (e.g. `federation`) as they are.
+ */
+function hooksOf(host: object): Record<string, unknown> {
+  const hooks: Record<string, unknown> = {};
+  for (let at = host; at && at !== Object.prototype; at = Object.getPrototypeOf(at) as object) {
+    for (const key of Object.getOwnPropertyNames(at)) {
+      if (key === 'constructor' || Object.hasOwn(hooks, key)) continue;
+      const value = (host as Record<string, unknown>)[key];
+      hooks[key] = typeof value === 'function' ? value.bind(host) : value;
+    }
+  }
+  return hooks;
+}
+
+/**
  * The complete adapter: the host's hooks, plus defaults for those it left out (see each
  * hook's `@default`), with `authenticate`'s answer normalized to a {@link HostUser}.
  */
@@ -161,11 +183,8 @@ export function withHostDefaults(
   const isMember =
     host.isMember?.bind(host) ??
     (async (username: string, roomId: string) => (await listRoomIds!(username)).includes(roomId));
-  // Built field by field (not spread) so a host written as a class keeps its methods.
   return {
-    displayName: host.displayName?.bind(host),
-    listRoomIds,
-    federation: host.federation,
+    ...hooksOf(host),
     async authenticate(input) {
       const answer = await host.authenticate(input);
       if (typeof answer === 'string')
