@@ -128,7 +128,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
   if (typeof host?.isMember !== 'function' && typeof host?.listRoomIds !== 'function') {
     missing.push('isMember (or listRoomIds)');
   }
-  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds'] as const) {
+  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds', 'isAdmin'] as const) {
     if (host?.[name] !== undefined && typeof host[name] !== 'function') {
       missing.push(`${name} as a function`);
     }
