@@ -128,3 +128,36 @@ describe('<chat-file-card> states', () => {
     await expect(card).to.be.accessible();
   });
 });
+
+describe('<chat-file-card> failures', () => {
+  afterEach(destroyClients);
+
+  it('says what happened and what to do, and Try again starts over', async () => {
+    const { alice, bob, roomId } = await twoInARoom();
+    const message = await shareAndReceive(
+      alice,
+      bob,
+      roomId,
+      makeTestFile(2_000_000, 9, 'full.bin'),
+    );
+    const card = await cardFor(bob, message);
+    // This browser's storage is full: every write fails.
+    await bob.client.cache.injectQuotaErrors(1000);
+    await card.download();
+    await card.updateComplete;
+    expect(card.state).to.equal('error');
+    expect(status(card)).to.equal(
+      'Download failed: This browser has no room left for downloads. Free some space, then try again.',
+    );
+    const retry = button(card, /Try again/)!;
+    expect(retry.getAttribute('aria-label')).to.equal('Try again to download full.bin');
+    await expect(card).to.be.accessible();
+
+    await bob.client.cache.injectQuotaErrors(0);
+    retry.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => card.state === 'complete', 10_000, 'the second attempt');
+    await card.updateComplete;
+    expect(shadow(card).activeElement?.textContent?.trim()).to.equal('Save');
+  });
+});
