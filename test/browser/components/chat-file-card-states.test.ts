@@ -89,7 +89,8 @@ describe('<chat-file-card> states', () => {
     const { alice, bob, roomId } = await twoInARoom();
     const message = await shareAndReceive(alice, bob, roomId, makeTestFile(1000, 5, 'rtl.bin'));
     const wrapper = await fixture<HTMLElement>(
-      html`<div dir="rtl" style="width: 400px">
+      // The page allows both schemes, so the elements follow prefers-color-scheme.
+      html`<div dir="rtl" style="width: 400px; color-scheme: light dark">
         <chat-file-card .client=${bob.client} .message=${message}></chat-file-card>
       </div>`,
     );
@@ -106,6 +107,9 @@ describe('<chat-file-card> states', () => {
     expect(getComputedStyle(base).backgroundColor).to.equal('rgb(28, 33, 48)');
     expect(getComputedStyle(base).color).to.equal('rgb(232, 234, 240)');
     await expect(card).to.be.accessible();
+    // A page that declares no colour scheme keeps light elements even then.
+    wrapper.style.colorScheme = '';
+    expect(getComputedStyle(base).backgroundColor).to.equal('rgb(255, 255, 255)');
     // A page's own colours win over both schemes.
     wrapper.style.setProperty('--chat-file-bg', 'rgb(1, 2, 3)');
     expect(getComputedStyle(base).backgroundColor).to.equal('rgb(1, 2, 3)');
