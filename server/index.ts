@@ -18,6 +18,8 @@ import {
   type ResolvedServerOptions,
 } from './options.js';
 import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { checkReadiness, type ReadinessReport } from './health.js';
+import { ChatFilesMetrics } from './metrics.js';
 import { buildRouter } from './router.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
@@ -32,6 +34,7 @@ import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
+import { closeTusEndpoint } from './tus/tus-route.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
@@ -63,6 +66,9 @@ export type {
 } from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
+export type { ReadinessReport } from './health.js';
+export { ChatFilesMetrics } from './metrics.js';
+export { createJsonLogger, pinoLogger, requestLogging, redactUrl } from './logging.js';
 export { ChatFilesError } from './errors.js';
 export {
   authInputFrom,
@@ -77,6 +83,8 @@ export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
+export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
+export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 
@@ -113,6 +121,10 @@ export interface ChatFilesServer {
   readonly wellKnown: RequestHandler;
   /** Federation (rooms, text relay) for the host app; `null` while `federation.enabled` is false. */
   readonly federation: ChatFilesFederation | null;
+  /** Prometheus metrics of this node; the host serves `metrics.registry` (e.g. at `/metrics`). */
+  readonly metrics: ChatFilesMetrics;
+  /** Whether the metadata store and blob storage answer (for a readiness endpoint). */
+  readiness(): Promise<ReadinessReport>;
 }
 
 /** This instance's origin for federation, checked; throws a message that says what to pass. */
@@ -162,6 +174,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     resolved.blobStorage ??
     configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
+  const relay = new RelaySessions(resolved.relaySessionKey ?? undefined);
+  const metrics = new ChatFilesMetrics({
+    registry: resolved.metricsRegistry ?? undefined,
+    // Sockets of this node only: each node reports its own.
+    localSockets: () => ioServers.reduce((sum, io) => sum + io.of('/').sockets.size, 0),
+    openRelaySessions: () => relay.size,
+  });
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
@@ -173,7 +192,8 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
+    relay,
+    metrics,
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -236,11 +256,14 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
       );
       detachers.push(listenToRelayNotices(ctx, io));
     },
+    metrics,
+    readiness: () => checkReadiness(ctx),
     runCleanup: () => runCleanup(ctx),
     joinRooms: (username) => syncUserRooms(ctx, username),
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
+        closeTusEndpoint(ctx);
         await federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;

@@ -36,6 +36,12 @@ export class RestClient {
     this.token = options.token;
   }
 
+  /** The `authorization` header of a request, or none (then cookies authenticate). */
+  authHeaders(): Record<string, string> {
+    const bearer = this.bearer();
+    return bearer ? { authorization: bearer } : {};
+  }
+
   private bearer(): string | null {
     const token = typeof this.token === 'function' ? this.token() : this.token;
     return token ? `Bearer ${token}` : null;

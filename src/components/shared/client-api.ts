@@ -34,6 +34,9 @@ export type ChatFilesLike = Pick<
   | 'requestFederatedFile'
   | 'federatedPreview'
   | 'revokeFile'
+  | 'onUpload'
+  | 'uploadsNeedingFile'
+  | 'resumeUpload'
 >;
 
 /** Where `ChatFiles.setDefault` keeps the page-wide client (shared by every copy of the SDK). */

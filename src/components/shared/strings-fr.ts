@@ -20,6 +20,9 @@ export const frenchStrings: ChatFilesStrings = {
   sharedName: (name) => `${name} partagé`,
   cancel: 'Annuler',
   dismiss: 'Fermer',
+  pickAgain: (name) =>
+    `L'envoi de ${name} n'est pas terminé. Choisissez-le à nouveau pour envoyer la suite.`,
+  pickAgainButton: 'Choisir le fichier',
   tooLarge: (name, max) => `${name} est trop volumineux : ${max} au maximum.`,
   typeNotAllowed: (name, type) =>
     `${name} ne peut pas être partagé : les fichiers de type ${type || 'inconnu'} ne sont pas acceptés.`,

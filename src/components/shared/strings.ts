@@ -16,6 +16,10 @@ export interface ChatFilesStrings {
   cancel: string;
   dismiss: string;
   tooLarge: (name: string, max: string) => string;
+  /** An upload from an earlier visit waits for its file: pick it again to send the rest. */
+  pickAgain: (name: string) => string;
+  /** The button that picks the file of an unfinished upload again. */
+  pickAgainButton: string;
   typeNotAllowed: (name: string, type: string) => string;
   download: string;
   downloadLabel: (name: string) => string;
@@ -139,6 +143,8 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   cancel: 'Cancel',
   dismiss: 'Dismiss',
   tooLarge: (name, max) => `${name} is too large: files may be at most ${max}.`,
+  pickAgain: (name) => `${name} was not finished uploading. Pick it again to send the rest.`,
+  pickAgainButton: 'Pick file',
   typeNotAllowed: (name, type) =>
     `${name} cannot be shared: files of type ${type || 'unknown'} are not allowed.`,
   download: 'Download',
