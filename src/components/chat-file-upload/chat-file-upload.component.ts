@@ -74,6 +74,12 @@ export class ChatFileUpload extends LitElement {
    */
   @property({ attribute: false }) dropZone: HTMLElement | null = null;
 
+  /**
+   * Where the panel of files being sent opens: `above` the button (the default, for a
+   * composer at the bottom of a chat) or `below` it (for an upload at the top of a page).
+   */
+  @property({ reflect: true }) panel: 'above' | 'below' = 'above';
+
   /** Ignore paste events. */
   @property({ type: Boolean, attribute: 'no-paste' }) noPaste = false;
 
