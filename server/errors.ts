@@ -10,15 +10,18 @@ import type { ErrorReply } from '../src/core/protocol.js';
 export class ChatFilesError extends Error {
   /** HTTP status the code maps to. */
   readonly status: number;
+  /** When the client may try again (rate limits), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
   constructor(
     /** Stable error code. */
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.name = 'ChatFilesError';
     this.status = ERROR_STATUS[code];
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
@@ -36,7 +39,9 @@ export function toErrorReply(
   log?: ErrorLogger,
 ): { status: number; body: ErrorReply } {
   if (error instanceof ChatFilesError) {
-    return { status: error.status, body: { error: error.message, code: error.code } };
+    const body: ErrorReply = { error: error.message, code: error.code };
+    if (error.retryAfterMs !== undefined) body.retry_after_ms = Math.ceil(error.retryAfterMs);
+    return { status: error.status, body };
   }
   const status = (error as { status?: unknown; type?: unknown })?.status;
   // body-parser and friends tag client errors with a 4xx status.
@@ -57,6 +62,9 @@ export function errorMiddleware(log?: ErrorLogger) {
       return;
     }
     const { status, body } = toErrorReply(error, log);
+    if (body.retry_after_ms !== undefined) {
+      res.set('Retry-After', String(Math.max(1, Math.ceil(body.retry_after_ms / 1000))));
+    }
     res.status(status).json(body);
   };
 }

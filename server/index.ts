@@ -24,6 +24,8 @@ import {
   closeRelaySessionsOf,
   relayHandlers,
 } from './socket/relay-handlers.js';
+import { memoryLimiterBackend } from './limits/memory-limiter.js';
+import { RateLimits } from './limits/rate-limits.js';
 import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
@@ -46,6 +48,9 @@ export type { ChatFilesFederation, DeliveryResult } from './federation/federatio
 export type { MetadataStore } from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
+export type { LimiterBackend, Limiter, LimitRule, LimitDecision } from './limits/limiter.js';
+export { memoryLimiterBackend } from './limits/memory-limiter.js';
+export { redisLimiterBackend } from './limits/redis-limiter.js';
 export { ChatFilesError } from './errors.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
@@ -116,6 +121,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
   const blobs = resolved.blobStorage ?? new DiskBlobStorage(resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
+  const limiterBackend = resolved.limiterBackend ?? memoryLimiterBackend(resolved.now);
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
@@ -128,6 +134,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     ready: Promise.resolve(),
     now: resolved.now,
     shareGate: new ShareGate(resolved.now),
+    limits: new RateLimits(resolved.config.rate_limits, limiterBackend),
     federation: null,
   };
   if (origin !== null) {

@@ -10,6 +10,7 @@ import {
 } from '../src/core/config.js';
 import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapter } from './host-adapter.js';
+import type { LimiterBackend } from './limits/limiter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 
@@ -42,6 +43,11 @@ export interface ChatFilesServerOptions {
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
+  /**
+   * Where rate-limit and share-link counters live. Pass `redisLimiterBackend(client)` when
+   * several nodes serve one app, so they spend from one budget. @default in this process's memory
+   */
+  limiterBackend?: LimiterBackend;
 }
 
 /** Options after defaults are applied. */
@@ -58,6 +64,7 @@ export interface ResolvedServerOptions {
   store: MetadataStore | null;
   blobStorage: BlobStorage | null;
   now: () => number;
+  limiterBackend: LimiterBackend | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -102,5 +109,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     store: options.store ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
+    limiterBackend: options.limiterBackend ?? null,
   };
 }

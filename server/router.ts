@@ -17,6 +17,7 @@ import {
   sharePreviewRoute,
 } from './routes/share-routes.js';
 import { removeFromServerRoute, storePermanentlyRoute } from './routes/storage-routes.js';
+import { rateLimitRoute } from './limits/rate-limit-route.js';
 import { uploadRoute } from './routes/upload-route.js';
 import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
 
@@ -40,7 +41,7 @@ export function buildRouter(ctx: ServerContext): Router {
   });
   router.get('/user', listUserFilesRoute(ctx));
   router.get('/user/storage', userStorageRoute(ctx));
-  router.post('/upload', uploadRoute(ctx));
+  router.post('/upload', rateLimitRoute(ctx, 'upload'), uploadRoute(ctx));
   router.post('/store-permanently', storePermanentlyRoute(ctx));
   router.post('/remove-from-server', removeFromServerRoute(ctx));
   // Express 5 routes HEAD to GET handlers; the handler answers HEAD without a body.

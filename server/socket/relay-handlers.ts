@@ -4,7 +4,13 @@
  * checked against the session and forwarded untouched. Frame handlers are synchronous
  * so frames leave in the order they arrived.
  */
-import type { Server as SocketIOServer, Socket } from 'socket.io';
+import type {
+  RelayAckPayload,
+  RelayCancelPayload,
+  RelayChunkPayload,
+  RelayCompletePayload,
+  RelayRequestPayload,
+} from '../../src/core/protocol.js';
 import { requireFileInRoom, requireMember } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
@@ -16,14 +22,19 @@ import {
   optionalString,
   requireId,
   requireInteger,
-  type Fields,
 } from '../validate.js';
 import {
   MAX_SESSIONS_PER_SOCKET,
   RELAY_IDLE_TIMEOUT_MS,
   type RelaySession,
 } from './relay-sessions.js';
-import { roomSockets, type HandlerTable, type SocketScope } from './socket-scope.js';
+import {
+  roomSockets,
+  type ChatFilesIo,
+  type ChatFilesSocket,
+  type HandlerTable,
+  type SocketScope,
+} from './socket-scope.js';
 
 /** Frames may always be this large, whatever `chunk_size` says. */
 const MIN_FRAME_LIMIT = 1024 * 1024;
@@ -43,16 +54,26 @@ function frameLength(data: unknown): number | null {
   return null;
 }
 
-async function relayRequest({ ctx, io, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFileInRoom(
-    ctx,
-    requireId(fields, 'file_id'),
-    requireId(fields, 'room_id'),
-  );
-  const sourceUsername = requireId(fields, 'source_username');
-  const sourceSocketId = optionalId(fields, 'source_socket_id');
-  const pieces = optionalIndexList(fields, 'pieces', MAX_PIECES);
+function parseRelayRequest(raw: unknown): RelayRequestPayload {
+  const fields = asObject(raw);
+  return {
+    file_id: requireId(fields, 'file_id'),
+    room_id: requireId(fields, 'room_id'),
+    source_username: requireId(fields, 'source_username'),
+    source_socket_id: optionalId(fields, 'source_socket_id'),
+    pieces: optionalIndexList(fields, 'pieces', MAX_PIECES),
+  };
+}
+
+/** Binary frame data, or base64 text from a reference-doc client. */
+const isFrameData = (data: unknown): data is RelayChunkPayload['chunk_data'] =>
+  typeof data === 'string' || frameLength(data) !== null;
+
+async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequestPayload) {
+  const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
+  const sourceUsername = p.source_username;
+  const sourceSocketId = p.source_socket_id;
+  const pieces = p.pieces;
   await requireMember(ctx, user.username, file.room_id);
   if (!(await ctx.host.isMember(sourceUsername, file.room_id))) {
     throw new ChatFilesError('ERR_NOT_MEMBER', 'The source is not a member of this room.');
@@ -94,18 +115,29 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, payload: unk
   return { transport: 'relay' as const, session_id: session.id, source_socket_id: source.id };
 }
 
-/** The session id of a relay message, when it names one. */
-const sessionIdOf = (fields: Fields) => optionalId(fields, 'session_id');
-
-function relayChunk({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const requesterSocketId = requireId(fields, 'requester_socket_id');
-  const fileId = requireId(fields, 'file_id');
-  const session = ctx.relay.find(sessionIdOf(fields), socket.id, requesterSocketId, fileId);
-  if (!session) throw noSession();
-  const chunkIndex = requireInteger(fields, 'chunk_index');
-  const totalChunks = requireInteger(fields, 'total_chunks');
+function parseRelayChunk(raw: unknown): RelayChunkPayload {
+  const fields = asObject(raw);
   const data = fields.chunk_data;
+  // Reference-doc clients send base64 text; it is forwarded as is, never decoded here.
+  if (!isFrameData(data)) throw new ChatFilesError('ERR_VALIDATION', 'chunk_data must be binary.');
+  return {
+    session_id: optionalId(fields, 'session_id'),
+    requester_socket_id: requireId(fields, 'requester_socket_id'),
+    file_id: requireId(fields, 'file_id'),
+    chunk_index: requireInteger(fields, 'chunk_index'),
+    total_chunks: requireInteger(fields, 'total_chunks'),
+    chunk_data: data,
+  };
+}
+
+function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
+  const requesterSocketId = p.requester_socket_id;
+  const fileId = p.file_id;
+  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId);
+  if (!session) throw noSession();
+  const chunkIndex = p.chunk_index;
+  const totalChunks = p.total_chunks;
+  const data: unknown = p.chunk_data;
   const limit = maxFrameBytes(ctx);
   const length = frameLength(data);
   // Reference-doc clients send base64 text; it is forwarded as is, never decoded here.
@@ -128,13 +160,22 @@ function relayChunk({ ctx, io, socket }: SocketScope, payload: unknown) {
   return {};
 }
 
-function relayAck({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const sourceSocketId = requireId(fields, 'source_socket_id');
-  const fileId = requireId(fields, 'file_id');
-  const session = ctx.relay.find(sessionIdOf(fields), sourceSocketId, socket.id, fileId);
+function parseRelayAck(raw: unknown): RelayAckPayload {
+  const fields = asObject(raw);
+  return {
+    session_id: optionalId(fields, 'session_id'),
+    source_socket_id: requireId(fields, 'source_socket_id'),
+    file_id: requireId(fields, 'file_id'),
+    received_through: requireInteger(fields, 'received_through'),
+  };
+}
+
+function relayAck({ ctx, io, socket }: SocketScope, p: RelayAckPayload) {
+  const sourceSocketId = p.source_socket_id;
+  const fileId = p.file_id;
+  const session = ctx.relay.find(p.session_id, sourceSocketId, socket.id, fileId);
   if (!session) throw noSession();
-  const receivedThrough = requireInteger(fields, 'received_through');
+  const receivedThrough = p.received_through;
   session.last_activity = ctx.now();
   io.to(sourceSocketId).emit('chat:file:relay_ack', {
     session_id: session.id,
@@ -145,11 +186,19 @@ function relayAck({ ctx, io, socket }: SocketScope, payload: unknown) {
   return {};
 }
 
-function relayComplete({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const requesterSocketId = requireId(fields, 'requester_socket_id');
-  const fileId = requireId(fields, 'file_id');
-  const session = ctx.relay.find(sessionIdOf(fields), socket.id, requesterSocketId, fileId);
+function parseRelayComplete(raw: unknown): RelayCompletePayload {
+  const fields = asObject(raw);
+  return {
+    session_id: optionalId(fields, 'session_id'),
+    requester_socket_id: requireId(fields, 'requester_socket_id'),
+    file_id: requireId(fields, 'file_id'),
+  };
+}
+
+function relayComplete({ ctx, io, socket }: SocketScope, p: RelayCompletePayload) {
+  const requesterSocketId = p.requester_socket_id;
+  const fileId = p.file_id;
+  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId);
   if (!session) throw noSession();
   ctx.relay.close(session.id);
   io.to(requesterSocketId).emit('chat:file:relay_complete', {
@@ -162,7 +211,7 @@ function relayComplete({ ctx, io, socket }: SocketScope, payload: unknown) {
 
 /** Tells the end of `session` that is not `fromSocketId` that the session is over. */
 function notifyOtherEnd(
-  io: SocketIOServer,
+  io: ChatFilesIo,
   session: RelaySession,
   fromSocketId: string,
   reason: string,
@@ -178,10 +227,17 @@ function notifyOtherEnd(
   });
 }
 
-function relayCancel({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const sessionId = requireId(fields, 'session_id');
-  const reason = optionalString(fields, 'reason', { max: 200 }) ?? 'cancelled';
+function parseRelayCancel(raw: unknown): RelayCancelPayload {
+  const fields = asObject(raw);
+  return {
+    session_id: requireId(fields, 'session_id'),
+    reason: optionalString(fields, 'reason', { max: 200 }),
+  };
+}
+
+function relayCancel({ ctx, io, socket }: SocketScope, p: RelayCancelPayload) {
+  const sessionId = p.session_id;
+  const reason = p.reason ?? 'cancelled';
   const session = ctx.relay.get(sessionId);
   if (
     !session ||
@@ -195,14 +251,18 @@ function relayCancel({ ctx, io, socket }: SocketScope, payload: unknown) {
 }
 
 /** Ends every session of a socket that went away, telling the other ends. */
-export function closeRelaySessionsOf(ctx: ServerContext, io: SocketIOServer, socket: Socket): void {
+export function closeRelaySessionsOf(
+  ctx: ServerContext,
+  io: ChatFilesIo,
+  socket: ChatFilesSocket,
+): void {
   for (const session of ctx.relay.closeForSocket(socket.id)) {
     notifyOtherEnd(io, session, socket.id, 'peer_disconnected');
   }
 }
 
 /** Ends sessions that have been idle too long, telling both ends. */
-export function closeIdleRelaySessions(ctx: ServerContext, io: SocketIOServer): number {
+export function closeIdleRelaySessions(ctx: ServerContext, io: ChatFilesIo): number {
   const idle = ctx.relay.closeIdle(ctx.now() - RELAY_IDLE_TIMEOUT_MS);
   for (const session of idle) {
     for (const socketId of [session.source_socket_id, session.requester_socket_id]) {
@@ -216,11 +276,28 @@ export function closeIdleRelaySessions(ctx: ServerContext, io: SocketIOServer): 
   return idle.length;
 }
 
-/** Handlers of relay events. */
+/** A frame: a few ids and numbers around binary data the handler itself bounds. */
+const FRAME_LIMITS = { maxDepth: 2, maxValues: 32, maxBytes: Number.MAX_SAFE_INTEGER };
+
+/** Handlers of relay events. Frames inside a session have no rate limit: the session bounds them. */
 export const relayHandlers: HandlerTable = {
-  'chat:file:relay_request': relayRequest,
-  'chat:file:relay_chunk': relayChunk,
-  'chat:file:relay_ack': relayAck,
-  'chat:file:relay_complete': relayComplete,
-  'chat:file:relay_cancel': relayCancel,
+  'chat:file:relay_request': {
+    parse: parseRelayRequest,
+    rateLimit: 'relay_request',
+    limits: { maxDepth: 3, maxValues: MAX_PIECES + 16, maxBytes: 64 * 1024 },
+    handle: relayRequest,
+  },
+  'chat:file:relay_chunk': {
+    parse: parseRelayChunk,
+    rateLimit: null,
+    limits: FRAME_LIMITS,
+    handle: relayChunk,
+  },
+  'chat:file:relay_ack': { parse: parseRelayAck, rateLimit: null, handle: relayAck },
+  'chat:file:relay_complete': {
+    parse: parseRelayComplete,
+    rateLimit: null,
+    handle: relayComplete,
+  },
+  'chat:file:relay_cancel': { parse: parseRelayCancel, rateLimit: null, handle: relayCancel },
 };
