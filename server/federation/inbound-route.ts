@@ -76,6 +76,8 @@ async function acceptMessage(ctx: ServerContext, origin: string, envelope: Messa
     // Local clients would render it as a card for a file of this instance.
     throw new ChatFilesError('ERR_VALIDATION', 'A text message must not look like a file message.');
   }
+  // Each remote user spends from the same message budget as a local one.
+  await ctx.limits.spend('message', { user: `${origin} ${envelope.sender}` });
   if (!(await ctx.store.recordInboundEnvelope(origin, envelope.id, ctx.now()))) {
     return { success: true, duplicate: true };
   }

@@ -15,14 +15,11 @@ import { expiresAt, isServable, requireFile, requireFileInRoom, requireMember } 
 import { isAllowedType, normalizeMimeType } from '../content-type.js';
 import { completeRemoval } from '../context.js';
 import { ChatFilesError } from '../errors.js';
-import { cleanDisplayName } from '../file-names.js';
+import { cleanDisplayName, MAX_RAW_NAME_LENGTH } from '../file-names.js';
 import { MAX_PIECES, parseManifest } from '../hashing.js';
 import { asObject, optionalString, requireId, requireInteger, requireString } from '../validate.js';
 import { DEFAULT_PAYLOAD_LIMITS } from './payload-limits.js';
 import { socketUser, type HandlerTable, type SocketScope } from './socket-scope.js';
-
-/** Longest name accepted on the wire; names above 255 characters are then truncated. */
-export const MAX_RAW_NAME_LENGTH = 4096;
 
 const THUMBNAIL = /^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/]*={0,2}$/;
 
