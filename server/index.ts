@@ -133,7 +133,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
-    shareGate: new ShareGate(resolved.now),
+    shareGate: new ShareGate(limiterBackend),
     limits: new RateLimits(resolved.config.rate_limits, limiterBackend),
     federation: null,
   };

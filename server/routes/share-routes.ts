@@ -53,7 +53,7 @@ export function shareDownloadRoute(ctx: ServerContext): RequestHandler {
   return asyncHandler(async (req, res) => {
     await ctx.ready;
     requireSeedingEnabled(ctx);
-    const { file } = await openShare(ctx, req, res, paramToken(req));
+    const { file } = await openShare(ctx, req, paramToken(req));
     await serveServerCopy(ctx, req, res, file, { allowInline: req.query.download === undefined });
   });
 }
@@ -65,7 +65,7 @@ export function shareDownloadRoute(ctx: ServerContext): RequestHandler {
 export function sharePreviewRoute(ctx: ServerContext): RequestHandler {
   return asyncHandler(async (req, res) => {
     await ctx.ready;
-    const { file } = await openShare(ctx, req, res, paramToken(req));
+    const { file } = await openShare(ctx, req, paramToken(req));
     const source = previewSource(file);
     const thumbnail = source === 'thumbnail' ? THUMBNAIL.exec(file.thumbnail ?? '') : null;
     if (thumbnail) {
