@@ -16,6 +16,7 @@ import {
 } from './options.js';
 import { reconcileStorage, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
 import { buildRouter } from './router.js';
+import { startStartupSweep } from './startup-sweep.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
 import { mediaHandlers } from './socket/media-handlers.js';
@@ -147,9 +148,11 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
       .status(404)
       .json({ error: 'Federation is turned off on this server.', code: 'ERR_NOT_FOUND' });
   };
+  let stopSweep: () => Promise<void> = async () => {};
   const ready = (async () => {
     await blobs.init();
     await reconcileStorage(ctx);
+    stopSweep = startStartupSweep(ctx);
   })();
   ctx.ready = ready;
   // Routes await `ready` themselves; this only keeps a failure from going unhandled.
@@ -196,6 +199,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
         ctx.relay.clear();
         await stopCleanup();
         await ready.catch(() => undefined);
+        await stopSweep();
         if (ownsStore) await store.close();
       })();
       return closing;
