@@ -32,4 +32,25 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },
+  // The server may import from src/ only the modules shared with the browser (wire types,
+  // codecs, config defaults): src/core/config, error-codes, federated-file, file-message,
+  // mime and protocol. Everything else in src/ is browser code.
+  {
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|file-name|mime|protocol)\\.js$)',
+              message:
+                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, file-name, mime, protocol).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,14 +1,16 @@
 /**
  * Content identity: SHA-256 and MD5 of a whole file, SHA-256 per piece, and the piece
  * manifest (piece size, piece digests, a root over them) that peers, relay and server
- * all check bytes against. Everything here streams; no file is held whole in memory.
+ * all check bytes against. Everything here streams; no file is held whole in memory, and
+ * the hashing itself runs in worker threads ({@link HashSession}).
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PieceManifest } from '../src/core/protocol.js';
 import { ChatFilesError } from './errors.js';
+import { HashSession } from './uploads/hash-pool.js';
 import type { Fields } from './validate.js';
 
 /** Smallest piece size a manifest may use; smaller pieces only inflate the manifest. */
@@ -106,86 +108,87 @@ export class TooManyBytesError extends Error {
 }
 
 /**
- * A pass-through stream that hashes what flows through it (whole-file SHA-256 and MD5,
- * SHA-256 per piece), keeps the first bytes for type detection, and fails with
- * {@link TooManyBytesError} as soon as more than `maxBytes` have passed.
+ * A pass-through stream that hashes what flows through it in a worker thread
+ * (whole-file SHA-256 and MD5, SHA-256 per piece, all in one pass), keeps the first
+ * bytes for type detection, and fails with {@link TooManyBytesError} as soon as more
+ * than `maxBytes` have passed, before passing any of the excess on.
  */
 export class ContentHasher extends Transform {
-  private readonly sha256 = createHash('sha256');
-  private readonly md5 = createHash('md5');
-  private readonly pieces: string[] = [];
-  private piece: Hash = createHash('sha256');
-  private pieceFill = 0;
+  private readonly session: HashSession;
   private size = 0;
   private headParts: Buffer[] = [];
   private headLength = 0;
 
   constructor(
-    private readonly pieceSize: number,
+    pieceSize: number,
     private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     super();
+    this.session = new HashSession(pieceSize);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.size > this.maxBytes) {
+    if (this.size + chunk.length > this.maxBytes) {
+      // The bytes up to the limit still go on, so the blob stops exactly there.
+      const fits = chunk.subarray(0, this.maxBytes - this.size);
+      this.size = this.maxBytes;
+      if (fits.length > 0) this.push(fits);
       callback(new TooManyBytesError(this.maxBytes));
       return;
     }
-    this.sha256.update(chunk);
-    this.md5.update(chunk);
+    this.size += chunk.length;
     if (this.headLength < SNIFF_BYTES) {
       const part = chunk.subarray(0, SNIFF_BYTES - this.headLength);
       this.headParts.push(Buffer.from(part));
       this.headLength += part.length;
     }
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(this.pieceSize - this.pieceFill, chunk.length - offset);
-      this.piece.update(chunk.subarray(offset, offset + take));
-      this.pieceFill += take;
-      offset += take;
-      if (this.pieceFill === this.pieceSize) this.closePiece();
-    }
-    callback(null, chunk);
+    this.push(chunk);
+    this.session.update(chunk).then(
+      () => callback(),
+      (error: unknown) => callback(error as Error),
+    );
   }
 
-  private closePiece(): void {
-    this.pieces.push(this.piece.digest('hex'));
-    this.piece = createHash('sha256');
-    this.pieceFill = 0;
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    if (error) this.session.cancel();
+    callback(error);
   }
 
   /** The digest; call once, after the stream has finished. */
-  digest(): ContentDigest {
-    if (this.pieceFill > 0) this.closePiece();
+  async digest(): Promise<ContentDigest> {
+    const { sha256, md5, pieces } = await this.session.finish();
     return {
       size: this.size,
-      sha256: this.sha256.digest('hex'),
-      md5: this.md5.digest('hex'),
-      manifest: {
-        piece_size: this.pieceSize,
-        pieces: this.pieces,
-        root: manifestRoot(this.pieces),
-      },
+      sha256,
+      md5,
+      manifest: { piece_size: this.session.pieceSize, pieces, root: manifestRoot(pieces) },
       head: Buffer.concat(this.headParts),
     };
+  }
+
+  /** Drops the running digest (the stream failed or was abandoned). */
+  cancel(): void {
+    this.session.cancel();
   }
 }
 
 /** Hashes a readable to its end. */
 export async function hashStream(source: Readable, pieceSize: number): Promise<ContentDigest> {
   const hasher = new ContentHasher(pieceSize);
-  await pipeline(source, hasher, async (chunks: AsyncIterable<Buffer>) => {
-    for await (const _ of chunks) {
-      // Draining is the point: the hasher sees every byte on the way through.
-    }
-  });
+  try {
+    await pipeline(source, hasher, async (chunks: AsyncIterable<Buffer>) => {
+      for await (const _ of chunks) {
+        // Draining is the point: the hasher sees every byte on the way through.
+      }
+    });
+  } catch (error) {
+    hasher.cancel();
+    throw error;
+  }
   return hasher.digest();
 }
 
 /** Hashes a file on disk. */
 export function hashFile(filePath: string, pieceSize: number): Promise<ContentDigest> {
-  return hashStream(createReadStream(filePath), pieceSize);
+  return hashStream(createReadStream(filePath, { highWaterMark: 1024 * 1024 }), pieceSize);
 }

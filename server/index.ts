@@ -2,11 +2,14 @@
  * The mountable chat-files server. It never listens by itself: the host mounts `router`
  * on its express app and calls `attach(io)` with its socket.io server.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler, Router } from 'express';
 import type { Server as SocketIOServer } from 'socket.io';
 import type { ServerContext } from './context.js';
+import { withHostDefaults } from './host-adapter.js';
+import { joinUserRooms, syncUserRooms } from './host-rooms.js';
 import { FederationService, type ChatFilesFederation } from './federation/federation.js';
 import { loadOrCreateKeys } from './federation/signing.js';
 import {
@@ -23,6 +26,7 @@ import { mediaHandlers } from './socket/media-handlers.js';
 import {
   closeIdleRelaySessions,
   closeRelaySessionsOf,
+  listenToRelayNotices,
   relayHandlers,
 } from './socket/relay-handlers.js';
 import { memoryLimiterBackend } from './limits/memory-limiter.js';
@@ -31,15 +35,18 @@ import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
-import { DiskBlobStorage } from './storage/disk-blob-storage.js';
 import type { BlobStorage } from './storage/blob-storage.js';
+import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
 export type {
   AnnouncedRoom,
+  AuthInput,
   HostAdapter,
+  HostAdapterInput,
+  HostUserInput,
   HostFederationHooks,
   HostRoom,
   HostUser,
@@ -53,8 +60,18 @@ export type { LimiterBackend, Limiter, LimitRule, LimitDecision } from './limits
 export { memoryLimiterBackend } from './limits/memory-limiter.js';
 export { redisLimiterBackend } from './limits/redis-limiter.js';
 export { ChatFilesError } from './errors.js';
+export {
+  authInputFrom,
+  bearerToken,
+  cookieValue,
+  handshakeAuth,
+  parseCookies,
+  sessionToken,
+} from './auth-helpers.js';
+export type { SessionTokenOptions } from './auth-helpers.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
+export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 
@@ -79,6 +96,11 @@ export interface ChatFilesServer {
   readonly ready: Promise<void>;
   /** Runs the retention rules now (the cleanup job does so every `cleanup_interval_hours`). */
   runCleanup(): Promise<CleanupReport>;
+  /**
+   * Joins every live socket of `username` to the rooms `host.listRoomIds` now returns;
+   * call it after the user joined a room. Needs `host.listRoomIds`.
+   */
+  joinRooms(username: string): Promise<void>;
   /**
    * Handler the host mounts at `GET /.well-known/chat-files` (federation): publishes
    * `{ origin, public_key, api_base, version }`; 404 while federation is off.
@@ -120,17 +142,23 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
   const store =
     resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
-  const blobs = resolved.blobStorage ?? new DiskBlobStorage(resolved.storageDir);
+  const blobs =
+    resolved.blobStorage ??
+    configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
   const limiterBackend = resolved.limiterBackend ?? memoryLimiterBackend(resolved.now);
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
-    host: resolved.host,
+    host: withHostDefaults(resolved.host, {
+      ioServers,
+      now: resolved.now,
+      newId: () => randomBytes(16).toString('hex'),
+    }),
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(),
+    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -185,11 +213,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
           ctx,
           io,
           [shareHandlers, discoveryHandlers, signalHandlers, relayHandlers, mediaHandlers],
-          { onDisconnect: closeRelaySessionsOf },
+          { onDisconnect: closeRelaySessionsOf, onAuthenticated: joinUserRooms },
         ),
       );
+      detachers.push(listenToRelayNotices(ctx, io));
     },
     runCleanup: () => runCleanup(ctx),
+    joinRooms: (username) => syncUserRooms(ctx, username),
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);

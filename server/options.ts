@@ -9,7 +9,7 @@ import {
   type ChatFilesConfigInput,
 } from '../src/core/config.js';
 import { DEFAULT_API_BASE } from '../src/core/protocol.js';
-import type { HostAdapter } from './host-adapter.js';
+import type { HostAdapterInput } from './host-adapter.js';
 import type { LimiterBackend } from './limits/limiter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
@@ -23,8 +23,11 @@ export interface Logger {
 
 /** Options accepted by `createChatFilesServer`. */
 export interface ChatFilesServerOptions {
-  /** The adapter to the host chat app. Required. */
-  host: HostAdapter;
+  /**
+   * The adapter to the host chat app. Required: `authenticate`, and `isMember` or
+   * `listRoomIds`; every other hook has a default (see {@link HostAdapter}).
+   */
+  host: HostAdapterInput;
   /** The `chat_files` block; every key optional. @default {} (all documented defaults) */
   config?: ChatFilesConfigInput | ChatFilesConfig;
   /** Directory for the SQLite file, blob storage and keys. @default './data' */
@@ -39,7 +42,7 @@ export interface ChatFilesServerOptions {
   cleanupJob?: boolean;
   /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
   store?: MetadataStore;
-  /** Blob storage. @default a `DiskBlobStorage` in `storageDir` */
+  /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
@@ -48,11 +51,17 @@ export interface ChatFilesServerOptions {
    * several nodes serve one app, so they spend from one budget. @default in this process's memory
    */
   limiterBackend?: LimiterBackend;
+  /**
+   * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
+   * must be given the same key so that any node can check a session another opened.
+   * @default a random key for this process (fine on a single node)
+   */
+  relaySessionKey?: string | Buffer;
 }
 
 /** Options after defaults are applied. */
 export interface ResolvedServerOptions {
-  host: HostAdapter;
+  host: HostAdapterInput;
   config: ChatFilesConfig;
   dataDir: string;
   basePath: string;
@@ -65,6 +74,7 @@ export interface ResolvedServerOptions {
   blobStorage: BlobStorage | null;
   now: () => number;
   limiterBackend: LimiterBackend | null;
+  relaySessionKey: string | Buffer | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -83,8 +93,16 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     );
   }
   const { host } = options;
-  const required = ['authenticate', 'isMember', 'getRoom', 'postMessage'] as const;
-  const missing = host ? required.filter((name) => typeof host[name] !== 'function') : required;
+  const missing: string[] = [];
+  if (typeof host?.authenticate !== 'function') missing.push('authenticate');
+  if (typeof host?.isMember !== 'function' && typeof host?.listRoomIds !== 'function') {
+    missing.push('isMember (or listRoomIds)');
+  }
+  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds'] as const) {
+    if (host?.[name] !== undefined && typeof host[name] !== 'function') {
+      missing.push(`${name} as a function`);
+    }
+  }
   if (missing.length > 0) {
     throw new TypeError(
       `createChatFilesServer(options): options.host must implement ${missing.join(', ')} (see HostAdapter)`,
@@ -110,5 +128,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     limiterBackend: options.limiterBackend ?? null,
+    relaySessionKey: options.relaySessionKey ?? null,
   };
 }

@@ -1,26 +1,22 @@
 /**
- * `POST /upload`: the sharer sends the bytes of a file they shared, as multipart fields
- * `file_id` and `file`. The bytes stream to a temporary blob while being hashed; only
- * when the size, type and piece manifest check out is the blob put in place (or an
- * identical stored blob reused) and registered as the server's seed.
+ * `POST /upload`: the sharer sends the bytes of a file they shared, as multipart with the
+ * `file_id` (in the query, `?file_id=`, or as a form field before the file part) and the
+ * `file` part. Who may upload is settled before the first byte of the file is written;
+ * the bytes then stream into a new blob while a worker hashes them, and the one
+ * acceptance path ({@link acceptUpload}) verifies, stores and announces them.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import type { UploadResponse } from '../../src/core/protocol.js';
-import { expiresAt, isServable, requireMember, requireUser } from '../access.js';
-import { contentMatchesType, isAllowedType } from '../content-type.js';
-import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';
+import { requireUser } from '../access.js';
+import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
-import { sanitizeFileName } from '../file-names.js';
-import { hashStream, sameManifest } from '../hashing.js';
-import { formatBytes } from '../quota.js';
-import {
-  receivedUpload,
-  StreamingUploadStorage,
-  type ReceivedUpload,
-  type UploadPlan,
-} from '../upload-storage.js';
-import { MAX_ID_LENGTH } from '../validate.js';
+import type { StoredFile } from '../store/metadata-store.js';
+import { receivedUpload, StreamingUploadStorage } from '../upload-storage.js';
+import { acceptUpload } from '../uploads/accept-upload.js';
+import { admitUpload, parseUploadFileId } from '../uploads/authorize-upload.js';
+import { watchIdleBody } from '../uploads/idle-timeout.js';
+import type { ReceivedBlob } from '../uploads/receive-into-blob.js';
+import type { UploadPass } from '../uploads/upload-gate.js';
 import { asyncHandler, requireSeedingEnabled } from './route-helpers.js';
 
 /** Form fields besides `file` that a client may send (others are ignored). */
@@ -56,28 +52,17 @@ function uploadError(error: unknown, maxFileSize: number): unknown {
   );
 }
 
-/** The `file_id` field, validated. */
-function fileIdField(req: Request): string {
-  const value: unknown = (req.body as Record<string, unknown> | undefined)?.file_id;
-  if (typeof value !== 'string' || value === '' || value.length > MAX_ID_LENGTH) {
-    throw new ChatFilesError(
-      'ERR_VALIDATION',
-      'file_id must be the id returned by chat:file:share, sent as a form field.',
-    );
-  }
-  return value;
-}
-
 /** Runs multer and resolves with the received file part (or `null` when there is none). */
 function receive(
   ctx: ServerContext,
   req: Request,
   res: Response,
-  plan: (req: Request) => Promise<UploadPlan>,
-): Promise<ReceivedUpload | null> {
+  admit: (req: Request) => Promise<StoredFile>,
+  signal: AbortSignal,
+): Promise<ReceivedBlob | null> {
   const maxFileSize = ctx.config.max_file_size;
   const middleware = multer({
-    storage: new StreamingUploadStorage(ctx, plan),
+    storage: new StreamingUploadStorage(ctx, admit, signal),
     limits: {
       fileSize: maxFileSize,
       files: 1,
@@ -103,38 +88,8 @@ function receive(
 /** Builds the handler of `POST /upload`. */
 export function uploadRoute(ctx: ServerContext): RequestHandler {
   const { config } = ctx;
-
-  /** Loads the file and checks the uploader may store it; shared by both field orders. */
-  const loadRecord = async (fileId: string, username: string) => {
-    const record = await ctx.store.getFile(fileId);
-    if (!record) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file; share it first.');
-    if (record.sender !== username) {
-      throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may upload it.');
-    }
-    await requireMember(ctx, username, record.room_id);
-    // The limit may have been lowered since the file was shared.
-    if (record.size > config.max_file_size) {
-      throw new ChatFilesError(
-        'ERR_TOO_LARGE',
-        `The file is larger than the ${config.max_file_size}-byte limit.`,
-      );
-    }
-    return record;
-  };
-
-  /** Fails fast when the file cannot fit even after evicting every unclaimed copy. */
-  const checkRoom = async (size: number, fileId: string) => {
-    if (isServable(ctx, await ctx.store.getServerSeed(fileId))) return;
-    const cap = config.server_seeding.max_total_storage_bytes;
-    const { pinned_bytes: pinned } = await ctx.store.storageUsage();
-    if (pinned + size > cap) throw storageFull(pinned, cap);
-  };
-
-  const storageFull = (pinned: number, cap: number) =>
-    new ChatFilesError(
-      'ERR_STORAGE_FULL',
-      `Server storage is full: ${formatBytes(pinned)} of ${formatBytes(cap)} is held by permanently stored files. Try again once space is freed.`,
-    );
+  const fileIdMismatch = () =>
+    new ChatFilesError('ERR_VALIDATION', 'The file_id field and ?file_id= name different files.');
 
   return asyncHandler(async (req, res) => {
     await ctx.ready;
@@ -154,121 +109,61 @@ export function uploadRoute(ctx: ServerContext): RequestHandler {
       );
     }
 
-    const received = await receive(ctx, req, res, async (request) => {
-      // When file_id came before the file part, everything is checked before any byte
-      // is written; otherwise the same checks run once the body is complete.
-      const fields = request.body as Record<string, unknown>;
-      if (fields.file_id === undefined) {
-        return { record: null, pieceSize: config.piece_size, maxBytes: config.max_file_size };
-      }
-      const record = await loadRecord(fileIdField(request), user.username);
-      await checkRoom(record.size, record.id);
-      return {
-        record,
-        pieceSize: record.manifest?.piece_size ?? config.piece_size,
-        maxBytes: Math.min(record.size, config.max_file_size),
-      };
-    });
-    if (!received) {
-      throw new ChatFilesError('ERR_BAD_REQUEST', 'The form has no file in a field named "file".');
-    }
-
-    let placed = false;
+    let record: StoredFile | null = null;
+    let pass: UploadPass | null = null;
+    const admit = async (fileId: string) => {
+      ({ record, pass } = await admitUpload(ctx, user.username, fileId));
+      return record;
+    };
+    const queryId = req.query.file_id;
+    // With the id in the URL, everything is settled before the body is read at all.
+    if (queryId !== undefined) await admit(parseUploadFileId(queryId));
+    const idle = watchIdleBody(req, res, config.server_seeding.upload_idle_timeout_seconds);
+    let received: ReceivedBlob | null = null;
     try {
-      if (Object.hasOwn(req.body as object, '')) {
-        throw new ChatFilesError('ERR_BAD_REQUEST', 'A form field has an empty name.');
-      }
-      const record = received.plan.record ?? (await loadRecord(fileIdField(req), user.username));
-      const { digest } = received;
-      if (digest.size !== record.size) {
+      received = await receive(
+        ctx,
+        req,
+        res,
+        async (request) => {
+          const field: unknown = (request.body as Record<string, unknown>).file_id;
+          if (record) {
+            if (field !== undefined && field !== (record as StoredFile).id) throw fileIdMismatch();
+            return record;
+          }
+          if (field === undefined) {
+            throw new ChatFilesError(
+              'ERR_BAD_REQUEST',
+              'Send file_id before the file part, or as ?file_id= in the URL.',
+            );
+          }
+          return admit(parseUploadFileId(field));
+        },
+        idle.signal,
+      );
+      idle.stop();
+      if (!received) {
         throw new ChatFilesError(
-          'ERR_VALIDATION',
-          `Received ${digest.size} bytes, but the shared file has ${record.size}.`,
+          'ERR_BAD_REQUEST',
+          'The form has no file in a field named "file".',
         );
       }
-      const allowList = config.server_seeding.allowed_mime_types;
-      if (allowList !== null) {
-        if (!isAllowedType(record.mime_type, allowList)) {
-          throw new ChatFilesError(
-            'ERR_UNSUPPORTED_TYPE',
-            `Files of type ${record.mime_type} are not allowed.`,
-          );
-        }
-        if (!contentMatchesType(record.mime_type, digest.head)) {
-          throw new ChatFilesError(
-            'ERR_UNSUPPORTED_TYPE',
-            `The content is not ${record.mime_type}, the type it was shared as.`,
-          );
-        }
+      const fields = req.body as Record<string, unknown>;
+      if (Object.hasOwn(fields, '')) {
+        throw new ChatFilesError('ERR_BAD_REQUEST', 'A form field has an empty name.');
       }
-      let manifest = digest.manifest;
-      if (record.manifest) {
-        if (record.manifest.piece_size !== manifest.piece_size) {
-          manifest = (await hashStream(received.writer.readBack(), record.manifest.piece_size))
-            .manifest;
-        }
-        if (!sameManifest(record.manifest, manifest)) {
-          throw new ChatFilesError(
-            'ERR_INTEGRITY',
-            'The uploaded bytes do not match the pieces of the shared file.',
-          );
-        }
-      }
-
-      await received.writer.commit();
-      placed = true;
-      // From here the blob is in place; the store either adopts it or names it unused.
-      const result = await ctx.store
-        .commitServerCopy({
-          file_id: record.id,
-          blob: {
-            id: received.writer.id,
-            sha256: digest.sha256,
-            md5: digest.md5,
-            size: digest.size,
-            created_at: ctx.now(),
-          },
-          manifest,
-          sanitized_name: sanitizeFileName(record.name),
-          now: ctx.now(),
-          max_total_bytes: config.server_seeding.max_total_storage_bytes,
-        })
-        .catch(async (error: unknown) => {
-          await ctx.blobs.delete(received.writer.id);
-          throw error;
-        });
-      if (result.unused_blob_id) await ctx.blobs.delete(result.unused_blob_id);
-      if (result.status === 'missing_file') {
-        throw new ChatFilesError('ERR_NOT_FOUND', 'The file was deleted during the upload.');
-      }
-      if (result.status === 'full') {
-        throw storageFull(result.pinned_bytes, config.server_seeding.max_total_storage_bytes);
-      }
-      await completeRemoval(ctx, result, 'evicted');
-      if (ctx.federation) {
-        // The share is made before answering, so a revoke right after cannot miss it;
-        // the peers are told in the background. The upload stands either way.
-        await ctx.federation.fileStored(record.id).catch((error: unknown) => {
-          ctx.logger.error(`cannot federate file ${record.id}`, error);
-        });
-      }
-      const expires = expiresAt(ctx, result.seed);
-      emitToRoom(ctx, record.room_id, 'chat:file:server_cached', {
-        file_id: record.id,
-        room_id: record.room_id,
-        expires_at: expires,
-      });
-      const body: UploadResponse = {
-        success: true,
-        file_id: record.id,
-        expires_at: expires,
-        deduped: result.deduped,
-        md5: digest.md5,
-        sha256: digest.sha256,
-      };
-      res.json(body);
+      if (fields.file_id !== undefined && fields.file_id !== record!.id) throw fileIdMismatch();
+      const accepting = received;
+      received = null;
+      res.json(await acceptUpload(ctx, record!, accepting));
+    } catch (error) {
+      await received?.writer.abort();
+      // A stalled body was already answered 408; what failed after that is its echo.
+      if (idle.answered) return;
+      throw error;
     } finally {
-      if (!placed) await received.writer.abort();
+      idle.stop();
+      await (pass as UploadPass | null)?.release();
     }
   });
 }

@@ -27,6 +27,13 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 export interface SocketLifecycle {
   /** Called once when an authenticated or anonymous socket disconnects. */
   onDisconnect?(ctx: ServerContext, io: ChatFilesIo, socket: ChatFilesSocket): void;
+  /** Called once the host has identified the socket's user. */
+  onAuthenticated?(
+    ctx: ServerContext,
+    io: ChatFilesIo,
+    socket: ChatFilesSocket,
+    user: HostUser,
+  ): void;
 }
 
 /** Every event of `tables` in one lookup; a later table's entry for an event wins. */
@@ -83,7 +90,7 @@ export function attachSocketHandlers(
     // `undefined` while the host is still answering; listeners are registered at once so
     // no event sent right after connecting is lost.
     let user: HostUser | null | undefined;
-    const userReady = identify(ctx, socket.handshake)
+    const userReady = identify(ctx, socket)
       .catch((error: unknown) => {
         log('host.authenticate failed for a socket', error);
         return null;
@@ -93,6 +100,7 @@ export function attachSocketHandlers(
         socket.data.chatFilesUser = found
           ? { username: found.username, groups: found.groups }
           : null;
+        if (found) lifecycle.onAuthenticated?.(ctx, typedIo, socket, found);
         return found;
       });
 

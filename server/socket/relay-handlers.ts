@@ -3,7 +3,12 @@
  * frames then flow source → requester and acknowledgements requester → source, each
  * checked against the session and forwarded untouched. Frame handlers are synchronous
  * so frames leave in the order they arrived.
+ *
+ * The two ends may sit on different nodes: everything reaches them through adapter-level
+ * operations (`io.to(socketId)`, `fetchSockets`, `serverSideEmit`), and every node can
+ * check a session id by itself (see `relay-sessions.ts`).
  */
+import { EventEmitter } from 'node:events';
 import type {
   RelayAckPayload,
   RelayCancelPayload,
@@ -27,6 +32,7 @@ import {
   MAX_SESSIONS_PER_SOCKET,
   RELAY_IDLE_TIMEOUT_MS,
   type RelaySession,
+  type RelaySessionNotice,
 } from './relay-sessions.js';
 import {
   roomSockets,
@@ -35,6 +41,70 @@ import {
   type HandlerTable,
   type SocketScope,
 } from './socket-scope.js';
+
+/** Server-side event telling the other nodes about a session opened here. */
+const RELAY_OPENED = 'chat-files:relay-opened';
+/** Server-side event telling the other nodes that a session is over. */
+const RELAY_CLOSED = 'chat-files:relay-closed';
+
+/**
+ * Whether the adapter carries `serverSideEmit` to other nodes. socket.io's in-memory
+ * adapter defines it only to print a warning, and it has no other node to tell anyway.
+ */
+function spansNodes(io: ChatFilesIo): boolean {
+  let proto: object | null = Object.getPrototypeOf(io.of('/').adapter) as object | null;
+  while (proto && !Object.prototype.hasOwnProperty.call(proto, 'serverSideEmit')) {
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  // The base adapter is the class right above EventEmitter.
+  const parent = proto ? (Object.getPrototypeOf(proto) as object | null) : null;
+  return parent !== null && parent !== EventEmitter.prototype;
+}
+
+/** Sends a relay notice to the other nodes, when there can be any. */
+function announce(io: ChatFilesIo, event: string, payload: unknown): void {
+  if (spansNodes(io)) io.serverSideEmit(event, payload);
+}
+
+/**
+ * Listens to the relay notices of the other nodes: sessions they opened (so reference-doc
+ * frames without an id find theirs here) and sessions they closed (refused here too).
+ * Returns a function that stops listening.
+ */
+export function listenToRelayNotices(ctx: ServerContext, io: ChatFilesIo): () => void {
+  const onOpened = (notice: unknown) => {
+    if (!isNotice(notice)) return;
+    ctx.relay.learn(notice, ctx.now());
+  };
+  const onClosed = (sessionId: unknown) => {
+    if (typeof sessionId === 'string' && sessionId.length <= 200) ctx.relay.close(sessionId);
+  };
+  io.on(RELAY_OPENED, onOpened);
+  io.on(RELAY_CLOSED, onClosed);
+  return () => {
+    io.off(RELAY_OPENED, onOpened);
+    io.off(RELAY_CLOSED, onClosed);
+  };
+}
+
+function isNotice(value: unknown): value is RelaySessionNotice {
+  if (typeof value !== 'object' || value === null) return false;
+  const notice = value as Record<string, unknown>;
+  return (
+    ['id', 'file_id', 'source_socket_id', 'requester_socket_id'].every(
+      (key) => typeof notice[key] === 'string',
+    ) && typeof notice.expires_at === 'number'
+  );
+}
+
+/**
+ * The way to one socket for frames and acks: straight to it when it is connected to this
+ * node (no round trip through the adapter's broker for every frame), otherwise through
+ * the adapter, which reaches it on whichever node holds it.
+ */
+function toSocket(io: ChatFilesIo, socketId: string) {
+  return io.sockets.sockets.has(socketId) ? io.local.to(socketId) : io.to(socketId);
+}
 
 /** Frames may always be this large, whatever `chunk_size` says. */
 const MIN_FRAME_LIMIT = 1024 * 1024;
@@ -64,10 +134,6 @@ function parseRelayRequest(raw: unknown): RelayRequestPayload {
     pieces: optionalIndexList(fields, 'pieces', MAX_PIECES),
   };
 }
-
-/** Binary frame data, or base64 text from a reference-doc client. */
-const isFrameData = (data: unknown): data is RelayChunkPayload['chunk_data'] =>
-  typeof data === 'string' || frameLength(data) !== null;
 
 async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequestPayload) {
   const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
@@ -104,6 +170,16 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
     },
     ctx.now(),
   );
+  announce(io, RELAY_OPENED, {
+    id: session.id,
+    file_id: session.file_id,
+    source_socket_id: session.source_socket_id,
+    requester_socket_id: session.requester_socket_id,
+    expires_at: session.expires_at,
+    room_id: file.room_id,
+    source_username: sourceUsername,
+    requester_username: user.username,
+  } satisfies RelaySessionNotice);
   io.to(source.id).emit('chat:file:relay_request', {
     session_id: session.id,
     file_id: file.id,
@@ -114,6 +190,10 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
   });
   return { transport: 'relay' as const, session_id: session.id, source_socket_id: source.id };
 }
+
+/** Binary frame data, or base64 text from a reference-doc client. */
+const isFrameData = (data: unknown): data is RelayChunkPayload['chunk_data'] =>
+  typeof data === 'string' || frameLength(data) !== null;
 
 function parseRelayChunk(raw: unknown): RelayChunkPayload {
   const fields = asObject(raw);
@@ -133,7 +213,8 @@ function parseRelayChunk(raw: unknown): RelayChunkPayload {
 function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
   const requesterSocketId = p.requester_socket_id;
   const fileId = p.file_id;
-  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId);
+  const now = ctx.now();
+  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, now);
   if (!session) throw noSession();
   const chunkIndex = p.chunk_index;
   const totalChunks = p.total_chunks;
@@ -148,8 +229,8 @@ function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
   if ((length ?? 0) > limit || (textLength ?? 0) > Math.ceil(limit / 3) * 4) {
     throw new ChatFilesError('ERR_TOO_LARGE', `A relay frame may carry at most ${limit} bytes.`);
   }
-  session.last_activity = ctx.now();
-  io.to(requesterSocketId).emit('chat:file:relay_chunk', {
+  ctx.relay.touch(session, now);
+  toSocket(io, requesterSocketId).emit('chat:file:relay_chunk', {
     session_id: session.id,
     source_socket_id: socket.id,
     file_id: fileId,
@@ -173,11 +254,12 @@ function parseRelayAck(raw: unknown): RelayAckPayload {
 function relayAck({ ctx, io, socket }: SocketScope, p: RelayAckPayload) {
   const sourceSocketId = p.source_socket_id;
   const fileId = p.file_id;
-  const session = ctx.relay.find(p.session_id, sourceSocketId, socket.id, fileId);
+  const now = ctx.now();
+  const session = ctx.relay.find(p.session_id, sourceSocketId, socket.id, fileId, now);
   if (!session) throw noSession();
   const receivedThrough = p.received_through;
-  session.last_activity = ctx.now();
-  io.to(sourceSocketId).emit('chat:file:relay_ack', {
+  ctx.relay.touch(session, now);
+  toSocket(io, sourceSocketId).emit('chat:file:relay_ack', {
     session_id: session.id,
     requester_socket_id: socket.id,
     file_id: fileId,
@@ -198,15 +280,21 @@ function parseRelayComplete(raw: unknown): RelayCompletePayload {
 function relayComplete({ ctx, io, socket }: SocketScope, p: RelayCompletePayload) {
   const requesterSocketId = p.requester_socket_id;
   const fileId = p.file_id;
-  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId);
+  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, ctx.now());
   if (!session) throw noSession();
-  ctx.relay.close(session.id);
-  io.to(requesterSocketId).emit('chat:file:relay_complete', {
+  closeEverywhere(ctx, io, session);
+  toSocket(io, requesterSocketId).emit('chat:file:relay_complete', {
     session_id: session.id,
     source_socket_id: socket.id,
     file_id: fileId,
   });
   return {};
+}
+
+/** Closes a session here and tells the other nodes to refuse its id from now on. */
+function closeEverywhere(ctx: ServerContext, io: ChatFilesIo, session: RelaySession): void {
+  ctx.relay.close(session.id);
+  announce(io, RELAY_CLOSED, session.id);
 }
 
 /** Tells the end of `session` that is not `fromSocketId` that the session is over. */
@@ -238,14 +326,9 @@ function parseRelayCancel(raw: unknown): RelayCancelPayload {
 function relayCancel({ ctx, io, socket }: SocketScope, p: RelayCancelPayload) {
   const sessionId = p.session_id;
   const reason = p.reason ?? 'cancelled';
-  const session = ctx.relay.get(sessionId);
-  if (
-    !session ||
-    (session.source_socket_id !== socket.id && session.requester_socket_id !== socket.id)
-  ) {
-    throw noSession();
-  }
-  ctx.relay.close(session.id);
+  const session = ctx.relay.forSocket(sessionId, socket.id, ctx.now());
+  if (!session) throw noSession();
+  closeEverywhere(ctx, io, session);
   notifyOtherEnd(io, session, socket.id, reason);
   return {};
 }
@@ -257,14 +340,17 @@ export function closeRelaySessionsOf(
   socket: ChatFilesSocket,
 ): void {
   for (const session of ctx.relay.closeForSocket(socket.id)) {
+    announce(io, RELAY_CLOSED, session.id);
     notifyOtherEnd(io, session, socket.id, 'peer_disconnected');
   }
 }
 
 /** Ends sessions that have been idle too long, telling both ends. */
 export function closeIdleRelaySessions(ctx: ServerContext, io: ChatFilesIo): number {
-  const idle = ctx.relay.closeIdle(ctx.now() - RELAY_IDLE_TIMEOUT_MS);
+  const now = ctx.now();
+  const idle = ctx.relay.closeIdle(now - RELAY_IDLE_TIMEOUT_MS, now);
   for (const session of idle) {
+    announce(io, RELAY_CLOSED, session.id);
     for (const socketId of [session.source_socket_id, session.requester_socket_id]) {
       io.to(socketId).emit('chat:file:relay_cancel', {
         session_id: session.id,

@@ -110,7 +110,7 @@ export interface ShareResult {
   upload_error?: { code: ClientErrorCode; message: string };
 }
 
-/** Detail of the `chat-files-share` event. */
+/** Detail of the `chat-file-share` event. */
 export interface ShareEventDetail {
   file_id: string;
   room_id: string;
@@ -119,7 +119,7 @@ export interface ShareEventDetail {
   mime_type: string;
 }
 
-/** Detail of the `chat-files-upload` event. */
+/** Detail of the `chat-file-upload-progress` event. */
 export interface UploadEventDetail {
   file_id: string;
   state: 'uploading' | 'done' | 'error';
@@ -131,11 +131,13 @@ export interface UploadEventDetail {
 /** Events a {@link ChatFiles} client dispatches (CustomEvents). */
 export interface ChatFilesEventMap {
   /** Every change of a transfer's state or progress. */
+  'chat-file-transfer': CustomEvent<TransferSnapshot>;
+  /** The same as `chat-file-transfer`, under the name earlier releases documented. */
   'chat-files-transfer': CustomEvent<TransferSnapshot>;
   /** A file this client shared was announced in its room. */
-  'chat-files-share': CustomEvent<ShareEventDetail>;
+  'chat-file-share': CustomEvent<ShareEventDetail>;
   /** Upload progress and outcome of a file this client sends to the server. */
-  'chat-files-upload': CustomEvent<UploadEventDetail>;
+  'chat-file-upload-progress': CustomEvent<UploadEventDetail>;
 }
 
 const DEFAULT_CLIENT = Symbol.for('chat-files.default-client');
@@ -152,12 +154,12 @@ export class ChatFiles extends EventTarget {
 
   /**
    * Sets the page-wide default client (kept on `globalThis`, so two copies of the library
-   * on one page agree) and tells elements with `chat-files-client-changed` on `window`.
+   * on one page agree) and tells elements with `chat-file-client-changed` on `window`.
    */
   static setDefault(client: ChatFiles | null): void {
     (globalThis as Global)[DEFAULT_CLIENT] = client;
     if (typeof window !== 'undefined') {
-      window.dispatchEvent(new CustomEvent('chat-files-client-changed', { detail: client }));
+      window.dispatchEvent(new CustomEvent('chat-file-client-changed', { detail: client }));
     }
   }
 
@@ -264,8 +266,10 @@ export class ChatFiles extends EventTarget {
       local: this.local,
       log: this.log,
       onComplete: (fileId) => this.registerSeed(fileId),
-      onSnapshot: (snapshot) =>
-        this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot })),
+      onSnapshot: (snapshot) => {
+        this.dispatchEvent(new CustomEvent('chat-file-transfer', { detail: snapshot }));
+        this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot }));
+      },
     });
     this.storage = new StorageMirrorRegistry();
     const mirrorHost: MirrorHost = {
@@ -417,7 +421,7 @@ export class ChatFiles extends EventTarget {
       transport: 'memory',
     });
     this.dispatchEvent(
-      new CustomEvent<ShareEventDetail>('chat-files-share', {
+      new CustomEvent<ShareEventDetail>('chat-file-share', {
         detail: {
           file_id: fileId,
           room_id: roomId,
@@ -491,7 +495,9 @@ export class ChatFiles extends EventTarget {
     if (running) return running;
     const name = (file as File).name ?? fileId;
     const emit = (detail: UploadEventDetail) =>
-      this.dispatchEvent(new CustomEvent<UploadEventDetail>('chat-files-upload', { detail }));
+      this.dispatchEvent(
+        new CustomEvent<UploadEventDetail>('chat-file-upload-progress', { detail }),
+      );
     emit({ file_id: fileId, state: 'uploading', loaded: 0, total: file.size });
     const upload = this.rest
       .upload(fileId, file, name, {

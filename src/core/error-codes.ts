@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   ERR_DISABLED: 503,
   ERR_BAD_GATEWAY: 502,
   ERR_STORAGE_FULL: 507,
+  ERR_PRECONDITION_FAILED: 412,
+  ERR_TIMEOUT: 408,
 } as const;
 
 /** One of the protocol's error codes. */

@@ -64,15 +64,29 @@ describe('POST /upload', () => {
     expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
   });
 
-  it('accepts file_id after the file part, re-hashing at the sharer piece size', async () => {
+  it('takes file_id in the query, before the body is read', async () => {
     const bytes = bytesOf(100_000, 3);
     const fileId = await shareBytes(f.aliceSocket, bytes, { pieceSize: 16 * 1024 });
+    const { status, body } = await postUpload(
+      f.alice,
+      [{ name: 'file', filename: 'x', data: bytes }],
+      `?file_id=${fileId}`,
+    );
+    expect(status).toBe(200);
+    expect(body.sha256).toBe(sha256Hex(bytes));
+  });
+
+  it('refuses a file part that comes before file_id, writing nothing', async () => {
+    const bytes = bytesOf(100_000, 13);
+    const fileId = await shareBytes(f.aliceSocket, bytes);
+    const before = await filesIn(storageDir);
     const { status, body } = await postUpload(f.alice, [
       { name: 'file', filename: 'x', data: bytes },
       { name: 'file_id', value: fileId },
     ]);
-    expect(status).toBe(200);
-    expect(body.sha256).toBe(sha256Hex(bytes));
+    expect(status).toBe(400);
+    expect(body.error).toMatch(/before the file part/);
+    expect(await filesIn(storageDir)).toEqual(before);
   });
 
   it('derives the manifest for a share that carried none (reference-doc clients)', async () => {
@@ -113,9 +127,10 @@ describe('POST /upload', () => {
     const short = await uploadBytes(f.alice, fileId, bytes.subarray(0, 4999));
     expect(short.status).toBe(400);
     expect(short.body.code).toBe('ERR_VALIDATION');
+    // Longer than shared is "too large", whichever way the upload arrives (tus agrees).
     const long = await uploadBytes(f.alice, fileId, Buffer.concat([bytes, Buffer.from('!')]));
-    expect(long.status).toBe(400);
-    expect(long.body.code).toBe('ERR_VALIDATION');
+    expect(long.status).toBe(413);
+    expect(long.body.code).toBe('ERR_TOO_LARGE');
     expect(await filesIn(storageDir)).toEqual(before);
   });
 
@@ -135,13 +150,9 @@ describe('POST /upload', () => {
     const fileId = await shareBytes(f.aliceSocket, atLimit, { manifest: false });
     expect((await uploadBytes(f.alice, fileId, atLimit)).status).toBe(200);
 
-    // With file_id after the file, only max_file_size bounds the stream.
     const other = await shareBytes(f.aliceSocket, atLimit.subarray(1), { manifest: false });
     const before = await filesIn(storageDir);
-    const over = await postUpload(f.alice, [
-      { name: 'file', filename: 'big', data: Buffer.concat([atLimit, Buffer.from('!')]) },
-      { name: 'file_id', value: other },
-    ]);
+    const over = await uploadBytes(f.alice, other, Buffer.concat([atLimit, Buffer.from('!')]));
     expect(over.status).toBe(413);
     expect(over.body.code).toBe('ERR_TOO_LARGE');
     expect(await filesIn(storageDir)).toEqual(before);
@@ -167,12 +178,12 @@ describe('POST /upload', () => {
     expect((await filesIn(storageDir)).length).toBe(before.length - 1);
   });
 
-  it('answers a second upload of the same file as a dedup without a second blob', async () => {
+  it('answers a second upload of a stored file with 409, writing nothing', async () => {
     const bytes = bytesOf(3000, 10);
     const fileId = await shareAndUpload(f.alice, f.aliceSocket, bytes);
     const before = await filesIn(storageDir);
     const again = await uploadBytes(f.alice, fileId, bytes);
-    expect(again).toMatchObject({ status: 200, body: { deduped: true } });
+    expect(again).toMatchObject({ status: 409, body: { code: 'ERR_CONFLICT' } });
     expect(await filesIn(storageDir)).toEqual(before);
   });
 

@@ -10,9 +10,10 @@ import { ack, manifestOf, multipart, type Part } from './helpers.js';
 export async function postUpload(
   user: BareUser,
   parts: Part[],
+  query = '',
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const { body, contentType } = multipart(parts);
-  const res = await user.fetch('/upload', {
+  const res = await user.fetch(`/upload${query}`, {
     method: 'POST',
     headers: { 'content-type': contentType },
     body,
