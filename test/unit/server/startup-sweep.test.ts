@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STALE_WRITE_MS } from '../../../server/startup-sweep.js';
 import { startBareServer, type BareServer } from './support/bare-server.js';
 import { bytesOf, sha256Hex } from './support/helpers.js';
 import { shareAndUpload } from './support/upload.js';
@@ -29,7 +28,8 @@ describe('start-up sweep of crash leftovers', () => {
     await first.close({ keepData: true });
 
     mkdirSync(storage, { recursive: true });
-    const old = (Date.now() - STALE_WRITE_MS - 60_000) / 1000;
+    // Past the stale window of the default 30 s idle timeout (65 s).
+    const old = (Date.now() - 120_000) / 1000;
     const stalePartial = path.join(storage, `${blobId()}.part`);
     const livePartial = path.join(storage, `${blobId()}.part`);
     const orphan = path.join(storage, blobId());
@@ -56,4 +56,30 @@ describe('start-up sweep of crash leftovers', () => {
     expect(res.status).toBe(200);
     expect(sha256Hex(Buffer.from(await res.arrayBuffer()))).toBe(sha256Hex(bytes));
   });
+});
+
+describe('the second sweep', () => {
+  it('removes the partial of a crash moments before the restart once the stale window has passed', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-sweep-'));
+    const storage = path.join(dataDir, 'uploads', 'chat_files');
+    mkdirSync(storage, { recursive: true });
+    const fresh = path.join(storage, `${blobId()}.part`);
+    writeFileSync(fresh, 'x');
+    // With a 1 s idle timeout the window is 7 s.
+    const server = await startBareServer({
+      dataDir,
+      config: { server_seeding: { upload_idle_timeout_seconds: 1 } },
+    });
+    try {
+      expect(existsSync(fresh)).toBe(true);
+      const deadline = Date.now() + 15_000;
+      while (existsSync(fresh) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(existsSync(fresh)).toBe(false);
+    } finally {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
