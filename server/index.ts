@@ -59,7 +59,7 @@ export type { CleanupReport } from './retention.js';
 export type { LimiterBackend, Limiter, LimitRule, LimitDecision } from './limits/limiter.js';
 export { memoryLimiterBackend } from './limits/memory-limiter.js';
 export { redisLimiterBackend } from './limits/redis-limiter.js';
-export { ChatFilesError } from './errors.js';
+export { ChatFilesError, isStorageFull } from './errors.js';
 export {
   authInputFrom,
   bearerToken,

@@ -11,6 +11,7 @@ import { Server as SocketIOServer, type Socket } from 'socket.io';
 import {
   authInputFrom,
   createChatFilesServer,
+  isStorageFull,
   type ChatFilesServer,
   type HostAdapter,
 } from '../../server/index.js';
@@ -67,6 +68,9 @@ function packageRoot(): string {
 }
 
 /** An error answered to the client as `{ error, code }`. */
+/** What a client hears while the disk or the database is full; it recovers by itself. */
+const STORAGE_FULL_MESSAGE = "The server's storage is full; try again later.";
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -431,6 +435,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return res.status(status).json({ error: 'Malformed request body.', code: 'ERR_BAD_REQUEST' });
     }
+    if (isStorageFull(error)) {
+      logger.warn('storage full: a request was refused with 507');
+      return res.status(507).json({ error: STORAGE_FULL_MESSAGE, code: 'ERR_STORAGE_FULL' });
+    }
     logger.error('request failed', error);
     res.status(500).json({ error: 'Internal server error.', code: 'ERR_INTERNAL' });
   });
@@ -463,6 +471,8 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       } catch (error) {
         if (error instanceof HttpError)
           reply({ success: false, error: error.message, code: error.code });
+        else if (isStorageFull(error))
+          reply({ success: false, error: STORAGE_FULL_MESSAGE, code: 'ERR_STORAGE_FULL' });
         else {
           logger.error('chat:send_message failed', error);
           reply({ success: false, error: 'Internal server error.', code: 'ERR_INTERNAL' });

@@ -215,7 +215,10 @@ describe(`fuzzed socket payloads (${INPUTS} over ${EVENTS.length} events)`, () =
     const baselineFds = probe.finish().fds.before;
     const settled = await eventually(() => app.fds() <= baselineFds + 2, 10_000);
     const figures = probe.finish();
-    const stacks = app.output().split('\n').filter((line) => /^\s+at\s/.test(line)).length;
+    const stacks = app
+      .output()
+      .split('\n')
+      .filter((line) => /^\s+at\s/.test(line)).length;
     record('fuzz', {
       inputs: inputs.length,
       answered,
