@@ -5,7 +5,7 @@
  * open descriptors from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -42,6 +42,8 @@ export interface FaultApp {
   rss(): number;
   /** Open file descriptors of the process. */
   fds(): number;
+  /** What each open descriptor points at (for a message when they do not come back). */
+  fdTargets(): string[];
   /** Logs `username` in; returns the bearer token. */
   login(username: string): Promise<string>;
   /** A connected socket for `token`. */
@@ -130,6 +132,16 @@ export async function startFaultApp(options: FaultAppOptions): Promise<FaultApp>
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
     fds: () => readdirSync(`/proc/${child.pid}/fd`).length,
+    fdTargets() {
+      const dir = `/proc/${child.pid}/fd`;
+      return readdirSync(dir).map((fd) => {
+        try {
+          return readlinkSync(path.join(dir, fd));
+        } catch {
+          return '?';
+        }
+      });
+    },
     async login(username) {
       const res = await fetch(`${url}/auth/login`, {
         method: 'POST',
