@@ -1,5 +1,6 @@
 // `npm test`: type check, lint and format check, build, then unit, browser and end-to-end
-// tests, and the fault suite in its reduced form. Stops at the first failing step and ends with one summary line over all layers.
+// tests, and the fault suite in its reduced form. Stops at the first failing step and ends
+// with one summary line over all layers.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
