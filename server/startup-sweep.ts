@@ -34,7 +34,7 @@ export async function sweepCrashLeftovers(
   const partials = await ctx.blobs.sweepIncomplete(staleMs);
   // Blobs are listed after the ids are read, so a blob recorded in between is not taken
   // for an orphan (it is too young to be listed anyway).
-  const known = new Set(await ctx.store.blobIds());
+  const known = new Set(await ctx.store.copies.blobIds());
   let orphans = 0;
   for (const id of await ctx.blobs.list(staleMs)) {
     if (known.has(id)) continue;

@@ -32,7 +32,7 @@ async function authorize(
   if (user && (await ctx.host.isMember(user.username, file.room_id))) return;
   if (token !== undefined) {
     // Guessing tokens here is slowed down like on the share routes.
-    const share = await ctx.store.findShareByTokenHash(hashShareToken(token));
+    const share = await ctx.store.shares.findByTokenHash(hashShareToken(token));
     if (!share || share.file_id !== file.id) await ctx.shareGate.tokenMissed(clientAddress(req));
     if (share && share.file_id === file.id) {
       if (share.revoked_at !== null) {
@@ -70,7 +70,7 @@ export function downloadRoute(ctx: ServerContext): RequestHandler {
       throw new ChatFilesError('ERR_UNAUTHENTICATED', 'Log in first.');
     }
     requireSeedingEnabled(ctx);
-    const file = await ctx.store.getFile(fileId);
+    const file = await ctx.store.files.get(fileId);
     if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
     await authorize(ctx, req, res, file, user, token);
 

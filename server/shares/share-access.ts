@@ -160,7 +160,7 @@ export async function openShare(
   const gate = ctx.shareGate;
   const address = clientAddress(req);
   const share = TOKEN_SHAPE.test(token)
-    ? await ctx.store.findShareByTokenHash(hashShareToken(token))
+    ? await ctx.store.shares.findByTokenHash(hashShareToken(token))
     : null;
   if (!share) {
     await gate.tokenMissed(address);
@@ -186,7 +186,7 @@ export async function openShare(
     );
     if (!ok) throw new ChatFilesError('ERR_FORBIDDEN', 'Wrong password for this link.');
   }
-  const file = await ctx.store.getFile(share.file_id);
+  const file = await ctx.store.files.get(share.file_id);
   // Deleting a file deletes its shares too; this only covers a race with that.
   if (!file) throw new ChatFilesError('ERR_GONE', 'This file is no longer available.');
   return { share, file };

@@ -118,6 +118,7 @@ export function attachSocketHandlers(
         typeof callback === 'function' ? (value) => callback(value) : null;
       const fail = (error: unknown) => {
         const { body } = toErrorReply(error, (m, e) => log(`${event}: ${m}`, e));
+        ctx.metrics.error(body.code);
         reply?.({ ...body, success: false });
       };
       const succeed = (value: object) => reply?.({ success: true, ...value });

@@ -47,7 +47,7 @@ async function requestPeers({ ctx, io, socket, user }: SocketScope, p: FileReque
   const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
   await requireMember(ctx, user.username, file.room_id);
   const [seederNames, sockets, status] = await Promise.all([
-    ctx.store.peerSeeders(file.id),
+    ctx.store.files.peerSeeders(file.id),
     roomSockets(io, file.room_id),
     serverStatus(ctx, file.id, user.username),
   ]);
@@ -91,7 +91,7 @@ function parseServerStatusBatch(raw: unknown): FileServerStatusBatchPayload {
 }
 
 async function serverStatusBatch({ ctx, user }: SocketScope, p: FileServerStatusBatchPayload) {
-  const files = await ctx.store.getFiles(p.file_ids);
+  const files = await ctx.store.files.getMany(p.file_ids);
   const membership = new Map<string, boolean>();
   for (const roomId of new Set(files.map((f) => f.room_id))) {
     membership.set(roomId, Boolean(await ctx.host.isMember(user.username, roomId)));
@@ -100,8 +100,8 @@ async function serverStatusBatch({ ctx, user }: SocketScope, p: FileServerStatus
   const visible = files.filter((f) => membership.get(f.room_id));
   const visibleIds = visible.map((f) => f.id);
   const [seeds, claimed] = await Promise.all([
-    ctx.store.getServerSeeds(visibleIds),
-    ctx.store.claimedFileIds(visibleIds, user.username),
+    ctx.store.copies.getMany(visibleIds),
+    ctx.store.claims.claimedFileIds(visibleIds, user.username),
   ]);
   const statuses: Record<string, ServerStatus> = {};
   for (const id of visibleIds) statuses[id] = statusOf(ctx, seeds.get(id), claimed.has(id));

@@ -170,6 +170,7 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
     },
     ctx.now(),
   );
+  ctx.metrics.relaySessionOpened();
   announce(io, RELAY_OPENED, {
     id: session.id,
     file_id: session.file_id,
@@ -230,6 +231,7 @@ function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
     throw new ChatFilesError('ERR_TOO_LARGE', `A relay frame may carry at most ${limit} bytes.`);
   }
   ctx.relay.touch(session, now);
+  ctx.metrics.bytesSent('relay', length ?? textLength ?? 0);
   toSocket(io, requesterSocketId).emit('chat:file:relay_chunk', {
     session_id: session.id,
     source_socket_id: socket.id,
@@ -283,6 +285,7 @@ function relayComplete({ ctx, io, socket }: SocketScope, p: RelayCompletePayload
   const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, ctx.now());
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
+  ctx.metrics.transferCompleted('relay');
   toSocket(io, requesterSocketId).emit('chat:file:relay_complete', {
     session_id: session.id,
     source_socket_id: socket.id,

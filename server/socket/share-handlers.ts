@@ -3,6 +3,7 @@
  * message; `chat:file:seed_registered` records a peer seeder; `chat:file:server_cached`
  * tells the room the server holds a copy.
  */
+import { deleteFile } from '../server-copies.js';
 import { randomUUID } from 'node:crypto';
 import { encodeFileMessage } from '../../src/core/file-message.js';
 import {
@@ -98,7 +99,7 @@ async function share({ ctx, user }: SocketScope, payload: SharePayload) {
     created_at: ctx.now(),
     manifest: payload.manifest ?? null,
   };
-  await ctx.store.createFile(file);
+  await ctx.store.files.create(file);
   let message: unknown;
   try {
     message = await ctx.host.postMessage(
@@ -114,7 +115,7 @@ async function share({ ctx, user }: SocketScope, payload: SharePayload) {
     );
   } catch (error) {
     // Without its message nobody can see the file; do not keep a record of it.
-    await completeRemoval(ctx, await ctx.store.deleteFile(file.id), 'removed');
+    await completeRemoval(ctx, await deleteFile(ctx.store, file.id, ctx.now()), 'removed');
     throw error;
   }
   return { file_id: file.id, message };
@@ -130,7 +131,7 @@ async function seedRegistered({ ctx, socket, user }: SocketScope, payload: SeedR
   if (user.username === SERVER_SEEDER) {
     throw new ChatFilesError('ERR_FORBIDDEN', 'That name is reserved for the server.');
   }
-  await ctx.store.addPeerSeed(file.id, user.username, ctx.now());
+  await ctx.store.files.addPeerSeed(file.id, user.username, ctx.now());
   socket.to(file.room_id).emit('chat:file:seeder_available', {
     file_id: file.id,
     room_id: file.room_id,
@@ -153,7 +154,7 @@ function parseServerCached(raw: unknown): ServerCachedPayload {
 async function serverCached({ ctx, io, user }: SocketScope, payload: ServerCachedPayload) {
   const file = await requireFileInRoom(ctx, payload.file_id, payload.room_id);
   await requireMember(ctx, user.username, file.room_id);
-  const seed = await ctx.store.getServerSeed(file.id);
+  const seed = await ctx.store.copies.get(file.id);
   if (!isServable(ctx, seed)) {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The server holds no copy of this file.');
   }

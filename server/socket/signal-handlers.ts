@@ -65,12 +65,30 @@ async function signal({ ctx, io, socket, user }: SocketScope, p: FileSignalPaylo
   return { delivered: targets.length };
 }
 
+/** The last signal of each socket still being checked. */
+const inFlight = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs the signals of one socket one after another. Checking a signal awaits the store and
+ * `fetchSockets` (a round trip to every node behind an adapter), so without this a later
+ * ICE candidate could overtake its offer, which the peer cannot apply.
+ */
+function inArrivalOrder<T>(socket: object, work: () => Promise<T>): Promise<T> {
+  const previous = inFlight.get(socket) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  inFlight.set(
+    socket,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
 /** Handlers of signalling events. */
 export const signalHandlers: HandlerTable = {
   'chat:file:signal': {
     parse: parseSignal,
     rateLimit: 'signal',
     limits: { maxDepth: MAX_SIGNAL_DEPTH, maxValues: 512, maxBytes: MAX_SIGNAL_BYTES + 4096 },
-    handle: signal,
+    handle: (scope, p) => inArrivalOrder(scope.socket, () => signal(scope, p)),
   },
 };

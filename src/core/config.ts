@@ -136,6 +136,10 @@ export interface ChatFilesConfig {
   federation: FederationConfig;
   /** Rate limits per user and per connection. */
   rate_limits: RateLimitsConfig;
+  /** Bytes per second this client uploads to peers for seeding, all peers together; `null` is unlimited. @default null */
+  max_upload_rate: number | null;
+  /** Peers this client serves at once (data channels and relay sessions); others are refused and fetch elsewhere. @default 8 */
+  max_concurrent_uploads: number;
 }
 
 /** A partial `chat_files` block as a host or config file supplies it. */
@@ -210,6 +214,8 @@ export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFiles
     events: { per_user: 3000, per_socket: 1500, window_seconds: 60 },
     probe_interval_seconds: 5,
   },
+  max_upload_rate: null,
+  max_concurrent_uploads: 8,
 });
 
 /** A configuration value that cannot be used; `key` is the dotted path of the offending key. */
@@ -394,6 +400,10 @@ const CHECKS: Record<string, Check> = {
   'rate_limits.upload': rateRule,
   'rate_limits.events': rateRule,
   'rate_limits.probe_interval_seconds': positiveNumber,
+  max_upload_rate: (value, key) => {
+    if (value !== null) positiveNumber(value, key);
+  },
+  max_concurrent_uploads: positiveInteger,
 };
 
 /** Checks `server_seeding.storage`; credentials are refused so they never sit in a config file. */

@@ -61,7 +61,7 @@ describe('the one file-name sanitizer', () => {
       expect(reply.success).toBe(true);
       const message = f.server.messages.at(-1)!;
       expect(decodeFileMessage(message.content)?.name).toBe(clean);
-      const record = await f.server.files.store.getFile(reply.file_id as string);
+      const record = await f.server.files.store.files.get(reply.file_id as string);
       expect(record?.name).toBe(clean);
     });
   });
