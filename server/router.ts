@@ -39,6 +39,8 @@ export function buildRouter(ctx: ServerContext): Router {
   router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
   // Before the JSON parser too: tus bodies are raw bytes, read by the tus server itself.
   const tus = tusEndpoint(ctx).handler;
+  // Creating a tus upload spends from the same budget as a multipart upload.
+  router.post('/tus', rateLimitRoute(ctx, 'upload'));
   router.all('/tus', tus);
   router.all('/tus/:upload_id', tus);
   // A host that already parsed JSON keeps its result; express.json skips parsed bodies.

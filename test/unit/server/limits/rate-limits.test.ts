@@ -179,6 +179,32 @@ describe('rate limits on HTTP routes', () => {
   });
 });
 
+describe('rate limits on tus uploads', () => {
+  it('spends tus creations from the upload budget', async () => {
+    const f = await startRoomFixture({
+      config: { rate_limits: { upload: { per_user: 2, per_socket: 2, window_seconds: 60 } } },
+    });
+    try {
+      const create = () =>
+        f.alice.fetch('/tus', {
+          method: 'POST',
+          headers: { 'tus-resumable': '1.0.0', 'upload-length': '5' },
+        });
+      for (let i = 0; i < 2; i++) {
+        const res = await create();
+        expect(res.status).not.toBe(429);
+        await res.arrayBuffer();
+      }
+      const refused = await create();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { code: string }).code).toBe('ERR_RATE_LIMITED');
+    } finally {
+      await f.server.close();
+    }
+  });
+});
+
 describe('rate limits shared across nodes through Redis', () => {
   let redis: TestService;
   let client: ReturnType<typeof createClient>;
