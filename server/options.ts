@@ -11,6 +11,7 @@ import {
 } from '../src/core/config.js';
 import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapterInput } from './host-adapter.js';
+import type { LimiterBackend } from './limits/limiter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import type { Locker } from '@tus/server';
@@ -61,6 +62,11 @@ export interface ChatFilesServerOptions {
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
   /**
+   * Where rate-limit and share-link counters live. Pass `redisLimiterBackend(client)` when
+   * several nodes serve one app, so they spend from one budget. @default in this process's memory
+   */
+  limiterBackend?: LimiterBackend;
+  /**
    * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
    * must be given the same key so that any node can check a session another opened.
    * @default a random key for this process (fine on a single node)
@@ -90,6 +96,7 @@ export interface ResolvedServerOptions {
   federationKey: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
+  limiterBackend: LimiterBackend | null;
   relaySessionKey: string | Buffer | null;
   uploadLocker: Locker | null;
   uploadGate: UploadGate | null;
@@ -159,6 +166,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     federationKey: options.federationKey ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
+    limiterBackend: options.limiterBackend ?? null,
     relaySessionKey: options.relaySessionKey ?? null,
     uploadLocker: options.uploadLocker ?? null,
     uploadGate: options.uploadGate ?? null,
