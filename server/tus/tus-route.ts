@@ -172,6 +172,8 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
       return `${express.baseUrl}/tus/${id}`;
     },
     relativeLocation: true,
+    // Cross-origin access is the host's decision (its CORS middleware), not the tus server's.
+    allowedOrigins: () => false,
     onUploadFinish: async (req, upload) => {
       const { record } = scope.get(expressRequest(req))!;
       const body = await finish(record, upload.id);
