@@ -6,7 +6,17 @@ import lit from 'eslint-plugin-lit';
 import wc from 'eslint-plugin-wc';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'test-results/', 'data/'] },
+  {
+    ignores: [
+      'dist/',
+      'examples/*/dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/results/',
+      'test-results/',
+      'data/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,5 +41,26 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
+  },
+  // The server may import from src/ only the modules shared with the browser (wire types,
+  // codecs, config defaults): src/core/config, error-codes, federated-file, file-message,
+  // mime and protocol. Everything else in src/ is browser code.
+  {
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|mime|protocol)\\.js$)',
+              message:
+                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, mime, protocol).',
+            },
+          ],
+        },
+      ],
+    },
   },
 );

@@ -3,10 +3,12 @@
  * checking room membership, and the server-copy status a user sees.
  */
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'socket.io';
 import type { FileRecord, ServerStatus } from '../src/core/protocol.js';
 import type { ServerContext } from './context.js';
 import { ChatFilesError } from './errors.js';
 import { requireId } from './validate.js';
+import { authInputFrom } from './auth-helpers.js';
 import type { Handshake, HostUser } from './host-adapter.js';
 import type { ServerSeed, StoredFile } from './store/metadata-store.js';
 
@@ -16,9 +18,9 @@ import type { ServerSeed, StoredFile } from './store/metadata-store.js';
  */
 export async function identify(
   ctx: ServerContext,
-  source: IncomingMessage | Handshake,
+  source: IncomingMessage | Socket | Handshake,
 ): Promise<HostUser | null> {
-  const user = await ctx.host.authenticate(source);
+  const user = await ctx.host.authenticate(authInputFrom(source));
   if (!user || typeof user.username !== 'string' || user.username === '') return null;
   const groups = Array.isArray(user.groups)
     ? user.groups.filter((g): g is string => typeof g === 'string')
@@ -35,7 +37,7 @@ export async function requireUser(ctx: ServerContext, req: IncomingMessage): Pro
 
 /** The file, or 404. */
 export async function requireFile(ctx: ServerContext, fileId: string): Promise<StoredFile> {
-  const file = await ctx.store.getFile(fileId);
+  const file = await ctx.store.files.get(fileId);
   if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
   return file;
 }
@@ -119,8 +121,8 @@ export async function serverStatus(
   username: string,
 ): Promise<ServerStatus> {
   const [seed, claim] = await Promise.all([
-    ctx.store.getServerSeed(fileId),
-    ctx.store.getClaim(fileId, username),
+    ctx.store.copies.get(fileId),
+    ctx.store.claims.get(fileId, username),
   ]);
   return statusOf(ctx, seed, claim !== null);
 }

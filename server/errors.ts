@@ -5,6 +5,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ERROR_STATUS, type ErrorCode } from '../src/core/error-codes.js';
 import type { ErrorReply } from '../src/core/protocol.js';
+import { challengeFor } from './http/authenticate.js';
 
 /** An error whose message is safe to show to the client that caused it. */
 export class ChatFilesError extends Error {
@@ -57,6 +58,10 @@ export function errorMiddleware(log?: ErrorLogger) {
       return;
     }
     const { status, body } = toErrorReply(error, log);
+    // Every 401 says how to authenticate; a route may have named a scheme already.
+    if (status === 401 && !res.get('WWW-Authenticate')) {
+      res.set('WWW-Authenticate', challengeFor(body.code));
+    }
     res.status(status).json(body);
   };
 }

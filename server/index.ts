@@ -2,19 +2,22 @@
  * The mountable chat-files server. It never listens by itself: the host mounts `router`
  * on its express app and calls `attach(io)` with its socket.io server.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler, Router } from 'express';
 import type { Server as SocketIOServer } from 'socket.io';
 import type { ServerContext } from './context.js';
+import { withHostDefaults } from './host-adapter.js';
+import { joinUserRooms, syncUserRooms } from './host-rooms.js';
 import { FederationService, type ChatFilesFederation } from './federation/federation.js';
-import { loadOrCreateKeys } from './federation/signing.js';
+import { loadInstanceKeys } from './federation/instance-keys.js';
 import {
   resolveServerOptions,
   type ChatFilesServerOptions,
   type ResolvedServerOptions,
 } from './options.js';
-import { reconcileStorage, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
 import { buildRouter } from './router.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
@@ -22,34 +25,59 @@ import { mediaHandlers } from './socket/media-handlers.js';
 import {
   closeIdleRelaySessions,
   closeRelaySessionsOf,
+  listenToRelayNotices,
   relayHandlers,
 } from './socket/relay-handlers.js';
 import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
-import { DiskBlobStorage } from './storage/disk-blob-storage.js';
 import { closeTusEndpoint } from './tus/tus-route.js';
 import type { BlobStorage } from './storage/blob-storage.js';
+import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import { PostgresMetadataStore } from './store/postgres-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
 export type {
   AnnouncedRoom,
+  AuthInput,
   HostAdapter,
+  HostAdapterInput,
+  HostUserInput,
   HostFederationHooks,
   HostRoom,
   HostUser,
   Handshake,
 } from './host-adapter.js';
 export type { ChatFilesFederation, DeliveryResult } from './federation/federation.js';
-export type { MetadataStore } from './store/metadata-store.js';
+export type {
+  MetadataStore,
+  StoreScope,
+  FileStore,
+  ServerCopyStore,
+  ClaimStore,
+  ShareStore,
+  FederationStore,
+  LeaseResult,
+} from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
 export { ChatFilesError } from './errors.js';
+export {
+  authInputFrom,
+  bearerToken,
+  cookieValue,
+  handshakeAuth,
+  parseCookies,
+  sessionToken,
+} from './auth-helpers.js';
+export type { SessionTokenOptions } from './auth-helpers.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
+export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
+export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
 export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
 export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
@@ -76,6 +104,11 @@ export interface ChatFilesServer {
   readonly ready: Promise<void>;
   /** Runs the retention rules now (the cleanup job does so every `cleanup_interval_hours`). */
   runCleanup(): Promise<CleanupReport>;
+  /**
+   * Joins every live socket of `username` to the rooms `host.listRoomIds` now returns;
+   * call it after the user joined a room. Needs `host.listRoomIds`.
+   */
+  joinRooms(username: string): Promise<void>;
   /**
    * Handler the host mounts at `GET /.well-known/chat-files` (federation): publishes
    * `{ origin, public_key, api_base, version }`; 404 while federation is off.
@@ -106,6 +139,18 @@ function federationOrigin(publicOrigin: string | null): string {
   return url.origin;
 }
 
+/** The store the options ask for: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`. */
+function openStore(options: ResolvedServerOptions): MetadataStore {
+  if (options.databaseUrl) {
+    return new PostgresMetadataStore({
+      connectionString: options.databaseUrl,
+      now: options.now,
+      logger: options.logger,
+    });
+  }
+  return new SqliteMetadataStore(path.join(options.dataDir, DATABASE_FILE), { now: options.now });
+}
+
 /** Creates the chat-files server for a host app. */
 export function createChatFilesServer(options: ChatFilesServerOptions): ChatFilesServer {
   const resolved = resolveServerOptions(options);
@@ -115,18 +160,23 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     : null;
   const ownsStore = resolved.store === null;
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
-  const store =
-    resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
-  const blobs = resolved.blobStorage ?? new DiskBlobStorage(resolved.storageDir);
+  const store = resolved.store ?? openStore(resolved);
+  const blobs =
+    resolved.blobStorage ??
+    configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
-    host: resolved.host,
+    host: withHostDefaults(resolved.host, {
+      ioServers,
+      now: resolved.now,
+      newId: () => randomBytes(16).toString('hex'),
+    }),
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(),
+    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -134,7 +184,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     federation: null,
   };
   if (origin !== null) {
-    ctx.federation = new FederationService(ctx, origin, loadOrCreateKeys(resolved.dataDir));
+    const keys = loadInstanceKeys({
+      store,
+      sharedStore: !(store instanceof SqliteMetadataStore),
+      dataDir: resolved.dataDir,
+      configuredKey: resolved.federationKey,
+    });
+    ctx.federation = new FederationService(ctx, origin, keys);
   }
   const federation = ctx.federation;
   const wellKnown: RequestHandler = (req, res, next) => {
@@ -145,7 +201,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   };
   const ready = (async () => {
     await blobs.init();
-    await reconcileStorage(ctx);
+    await reconcileOnce(ctx);
   })();
   ctx.ready = ready;
   // Routes await `ready` themselves; this only keeps a failure from going unhandled.
@@ -178,16 +234,18 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
           ctx,
           io,
           [shareHandlers, discoveryHandlers, signalHandlers, relayHandlers, mediaHandlers],
-          { onDisconnect: closeRelaySessionsOf },
+          { onDisconnect: closeRelaySessionsOf, onAuthenticated: joinUserRooms },
         ),
       );
+      detachers.push(listenToRelayNotices(ctx, io));
     },
     runCleanup: () => runCleanup(ctx),
+    joinRooms: (username) => syncUserRooms(ctx, username),
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
         closeTusEndpoint(ctx);
-        federation?.close();
+        await federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;
         ctx.relay.clear();

@@ -9,7 +9,7 @@ import {
   type ChatFilesConfigInput,
 } from '../src/core/config.js';
 import { DEFAULT_API_BASE } from '../src/core/protocol.js';
-import type { HostAdapter } from './host-adapter.js';
+import type { HostAdapterInput } from './host-adapter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import type { Locker } from '@tus/server';
@@ -24,8 +24,11 @@ export interface Logger {
 
 /** Options accepted by `createChatFilesServer`. */
 export interface ChatFilesServerOptions {
-  /** The adapter to the host chat app. Required. */
-  host: HostAdapter;
+  /**
+   * The adapter to the host chat app. Required: `authenticate`, and `isMember` or
+   * `listRoomIds`; every other hook has a default (see {@link HostAdapter}).
+   */
+  host: HostAdapterInput;
   /** The `chat_files` block; every key optional. @default {} (all documented defaults) */
   config?: ChatFilesConfigInput | ChatFilesConfig;
   /** Directory for the SQLite file, blob storage and keys. @default './data' */
@@ -38,12 +41,30 @@ export interface ChatFilesServerOptions {
   logger?: Logger;
   /** Start the periodic cleanup job. @default true */
   cleanupJob?: boolean;
-  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
+  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db`, or a `PostgresMetadataStore` when `databaseUrl` is set */
   store?: MetadataStore;
-  /** Blob storage. @default a `DiskBlobStorage` in `storageDir` */
+  /**
+   * PostgreSQL connection string (`postgres://user:password@host:5432/database`). When
+   * set (and no `store` is passed), metadata lives in that database, so several nodes can
+   * share it; otherwise in SQLite inside `dataDir`.
+   * @default null
+   */
+  databaseUrl?: string | null;
+  /**
+   * This instance's federation signing key (PEM, PKCS#8 Ed25519), the same on every node.
+   * @default null (from the shared store on PostgreSQL, else a key file generated in `dataDir`)
+   */
+  federationKey?: string | null;
+  /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
+  /**
+   * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
+   * must be given the same key so that any node can check a session another opened.
+   * @default a random key for this process (fine on a single node)
+   */
+  relaySessionKey?: string | Buffer;
   /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
   uploadLocker?: Locker;
   /** Which upload may store a file; pass a shared one (e.g. `RedisUploadGate`) on several nodes. @default in memory */
@@ -52,7 +73,7 @@ export interface ChatFilesServerOptions {
 
 /** Options after defaults are applied. */
 export interface ResolvedServerOptions {
-  host: HostAdapter;
+  host: HostAdapterInput;
   config: ChatFilesConfig;
   dataDir: string;
   basePath: string;
@@ -62,8 +83,11 @@ export interface ResolvedServerOptions {
   /** Absolute directory of stored blobs. */
   storageDir: string;
   store: MetadataStore | null;
+  databaseUrl: string | null;
+  federationKey: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
+  relaySessionKey: string | Buffer | null;
   uploadLocker: Locker | null;
   uploadGate: UploadGate | null;
 }
@@ -76,6 +100,17 @@ export const consoleLogger: Logger = {
     console.error(`[chat-files] ${message}`, error instanceof Error ? error.stack : (error ?? '')),
 };
 
+/** A PostgreSQL connection string, checked; throws a message that says what to pass. */
+function checkedDatabaseUrl(url: string | null | undefined): string | null {
+  if (url === undefined || url === null || url === '') return null;
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new TypeError(
+      'createChatFilesServer(options): databaseUrl must be a PostgreSQL connection string (postgres://user:password@host:5432/database)',
+    );
+  }
+  return url;
+}
+
 /** Fills in defaults and validates; throws with a message that says what to pass. */
 export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedServerOptions {
   if (!options || typeof options !== 'object') {
@@ -84,8 +119,16 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     );
   }
   const { host } = options;
-  const required = ['authenticate', 'isMember', 'getRoom', 'postMessage'] as const;
-  const missing = host ? required.filter((name) => typeof host[name] !== 'function') : required;
+  const missing: string[] = [];
+  if (typeof host?.authenticate !== 'function') missing.push('authenticate');
+  if (typeof host?.isMember !== 'function' && typeof host?.listRoomIds !== 'function') {
+    missing.push('isMember (or listRoomIds)');
+  }
+  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds'] as const) {
+    if (host?.[name] !== undefined && typeof host[name] !== 'function') {
+      missing.push(`${name} as a function`);
+    }
+  }
   if (missing.length > 0) {
     throw new TypeError(
       `createChatFilesServer(options): options.host must implement ${missing.join(', ')} (see HostAdapter)`,
@@ -108,8 +151,11 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     cleanupJob: options.cleanupJob ?? true,
     storageDir,
     store: options.store ?? null,
+    databaseUrl: checkedDatabaseUrl(options.databaseUrl),
+    federationKey: options.federationKey ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
+    relaySessionKey: options.relaySessionKey ?? null,
     uploadLocker: options.uploadLocker ?? null,
     uploadGate: options.uploadGate ?? null,
   };

@@ -5,6 +5,7 @@
 import express, { type Router } from 'express';
 import { publicConfig } from '../src/core/config.js';
 import type { ServerContext } from './context.js';
+import { requireUser } from './access.js';
 import { errorMiddleware } from './errors.js';
 import { federatedFileRoute, federatedPreviewRoute } from './federation/federated-file-routes.js';
 import { inboundMessagesRoute } from './federation/inbound-route.js';
@@ -16,7 +17,12 @@ import {
   shareDownloadRoute,
   sharePreviewRoute,
 } from './routes/share-routes.js';
-import { removeFromServerRoute, storePermanentlyRoute } from './routes/storage-routes.js';
+import {
+  deleteServerCopyRoute,
+  removeFromServerRoute,
+  storePermanentlyRoute,
+} from './routes/storage-routes.js';
+import { findSdkDir, sdkRoutes } from './sdk-routes.js';
 import { uploadRoute } from './routes/upload-route.js';
 import { tusEndpoint } from './tus/tus-route.js';
 import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
@@ -43,11 +49,22 @@ export function buildRouter(ctx: ServerContext): Router {
   router.get('/config', (_req, res) => {
     res.json(publicConfig(ctx.config));
   });
+  // The browser SDK itself (ESM with its worker, and the IIFE).
+  router.use(
+    '/sdk',
+    sdkRoutes(findSdkDir(), (m) => ctx.logger.warn(m)),
+  );
+  // Who the page is signed in as, so a page can connect knowing only its cookie or token.
+  router.get('/me', async (req, res) => {
+    const user = await requireUser(ctx, req);
+    res.json({ username: user.username, groups: user.groups });
+  });
   router.get('/user', listUserFilesRoute(ctx));
   router.get('/user/storage', userStorageRoute(ctx));
   router.post('/upload', uploadRoute(ctx));
   router.post('/store-permanently', storePermanentlyRoute(ctx));
   router.post('/remove-from-server', removeFromServerRoute(ctx));
+  router.post('/delete-server-copy', deleteServerCopyRoute(ctx));
   // Express 5 routes HEAD to GET handlers; the handler answers HEAD without a body.
   router.get('/:file_id/download', downloadRoute(ctx));
   router.post('/:file_id/shares', createShareRoute(ctx));

@@ -15,6 +15,10 @@ export { ERROR_STATUS, isErrorCode } from './core/error-codes.js';
 export type { ErrorCode } from './core/error-codes.js';
 
 export { ChatFiles } from './core/chat-files-client.js';
+export { connect } from './core/connect.js';
+export type { ConnectOptions } from './core/connect.js';
+export { renderMessage } from './components/render-message.js';
+export type { RenderableMessage } from './components/render-message.js';
 export type {
   ChatFilesClientOptions,
   ChatFilesEventMap,
@@ -62,6 +66,8 @@ export { ChatFileCard } from './components/chat-file-card/chat-file-card.js';
 export { ChatFileBrowser } from './components/chat-file-browser/chat-file-browser.js';
 export { DEFAULT_STRINGS, setDefaultStrings } from './components/shared/strings.js';
 export type { ChatFilesStrings } from './components/shared/strings.js';
+export { frenchStrings } from './components/shared/strings-fr.js';
+export { ChatFileLightbox } from './components/chat-file-lightbox/chat-file-lightbox.js';
 export type {
   ChatFileShareDetail,
   ChatFileErrorDetail,

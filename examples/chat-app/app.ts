@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Server as SocketIOServer, type Socket } from 'socket.io';
 import {
+  authInputFrom,
   createChatFilesServer,
   type ChatFilesServer,
   type HostAdapter,
@@ -435,7 +436,7 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   });
 
   io.use((socket, next) => {
-    const user = host.authenticate(socket.handshake) as { username: string } | null;
+    const user = host.authenticate(authInputFrom(socket)) as { username: string } | null;
     if (!user) return next(new Error('unauthenticated: log in first'));
     socket.data.username = user.username;
     next();

@@ -30,7 +30,11 @@ export function parseRange(header: string | undefined, size: number): RangeReque
   if (first === '' && last === '') return { kind: 'none' };
   if (first === '') {
     const suffix = toNumber(last);
-    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    if (suffix === 0) return { kind: 'unsatisfiable' };
+    // §14.1.2: on an empty representation a non-zero suffix is the one satisfiable
+    // range, yet no 206 can carry zero bytes; §14.2 lets the server ignore the Range
+    // and send the (empty) whole.
+    if (size === 0) return { kind: 'none' };
     return { kind: 'range', start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = toNumber(first);
@@ -47,14 +51,4 @@ export function parseRange(header: string | undefined, size: number): RangeReque
 export function ifRangeAllows(header: string | undefined, etag: string): boolean {
   if (header === undefined) return true;
   return header.trim() === etag;
-}
-
-/** Whether an `If-None-Match` header matches the current ETag (weak comparison). */
-export function ifNoneMatchMatches(header: string | undefined, etag: string): boolean {
-  if (header === undefined) return false;
-  const bare = etag.replace(/^W\//, '');
-  return header
-    .split(',')
-    .map((tag) => tag.trim())
-    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === bare);
 }

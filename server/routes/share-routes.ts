@@ -10,7 +10,8 @@ import { isServable, requireFile, requireMember, requireUser } from '../access.j
 import { emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { previewSource, newShare, shareUrls } from '../shares/issue-share.js';
-import { openShare, SHARE_PASSWORD_HEADER } from '../shares/share-access.js';
+import { sharePasswordChallenge } from '../http/authenticate.js';
+import { openShare, SHARE_PASSWORD_HEADER, type OpenedShare } from '../shares/share-access.js';
 import { hashSharePassword, MAX_SHARE_PASSWORD_LENGTH } from '../shares/share-password.js';
 import { asObject, optionalString, requireInteger } from '../validate.js';
 import { asyncHandler, paramFileId, requireSeedingEnabled } from './route-helpers.js';
@@ -29,12 +30,12 @@ export function shareCors(req: Request, res: Response, next: NextFunction): void
   res.set({
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Expose-Headers':
-      'Accept-Ranges, Content-Disposition, Content-Length, Content-Range, ETag, Retry-After',
+      'Accept-Ranges, Content-Disposition, Content-Length, Content-Range, ETag, Last-Modified, Retry-After, WWW-Authenticate',
   });
   if (req.method === 'OPTIONS') {
     res.set({
       'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-      'Access-Control-Allow-Headers': `Range, If-Range, If-None-Match, ${SHARE_PASSWORD_HEADER}`,
+      'Access-Control-Allow-Headers': `Range, If-Range, If-None-Match, If-Match, If-Modified-Since, If-Unmodified-Since, ${SHARE_PASSWORD_HEADER}`,
       'Access-Control-Max-Age': '600',
     });
     res.status(204).end();
@@ -48,12 +49,28 @@ const paramToken = (req: Request): string => {
   return typeof token === 'string' ? token : '';
 };
 
+/** Opens the share of the path's token; a missing password is a 401 naming the share scheme. */
+async function openPathShare(
+  ctx: ServerContext,
+  req: Request,
+  res: Response,
+): Promise<OpenedShare> {
+  try {
+    return await openShare(ctx, req, res, paramToken(req));
+  } catch (error) {
+    if (error instanceof ChatFilesError && error.status === 401) {
+      res.set('WWW-Authenticate', sharePasswordChallenge(SHARE_PASSWORD_HEADER));
+    }
+    throw error;
+  }
+}
+
 /** Builds the handler of `GET|HEAD /shares/:token/download`. */
 export function shareDownloadRoute(ctx: ServerContext): RequestHandler {
   return asyncHandler(async (req, res) => {
     await ctx.ready;
     requireSeedingEnabled(ctx);
-    const { file } = await openShare(ctx, req, res, paramToken(req));
+    const { file } = await openPathShare(ctx, req, res);
     await serveServerCopy(ctx, req, res, file, { allowInline: req.query.download === undefined });
   });
 }
@@ -65,7 +82,7 @@ export function shareDownloadRoute(ctx: ServerContext): RequestHandler {
 export function sharePreviewRoute(ctx: ServerContext): RequestHandler {
   return asyncHandler(async (req, res) => {
     await ctx.ready;
-    const { file } = await openShare(ctx, req, res, paramToken(req));
+    const { file } = await openPathShare(ctx, req, res);
     const source = previewSource(file);
     const thumbnail = source === 'thumbnail' ? THUMBNAIL.exec(file.thumbnail ?? '') : null;
     if (thumbnail) {
@@ -81,7 +98,8 @@ export function sharePreviewRoute(ctx: ServerContext): RequestHandler {
     }
     if (source === 'image') {
       requireSeedingEnabled(ctx);
-      await serveServerCopy(ctx, req, res, file, { allowInline: true });
+      // Streamed, never redirected: the federation preview proxy follows no redirects.
+      await serveServerCopy(ctx, req, res, file, { allowInline: true, streamOnly: true });
       return;
     }
     throw new ChatFilesError('ERR_NOT_FOUND', 'This file has no preview.');
@@ -104,7 +122,7 @@ export function createShareRoute(ctx: ServerContext): RequestHandler {
     const file = await requireFile(ctx, fileId);
     if (file.sender !== user.username) await requireMember(ctx, user.username, file.room_id);
     // A link to bytes the server does not hold would only ever answer 404.
-    if (!isServable(ctx, await ctx.store.getServerSeed(file.id))) {
+    if (!isServable(ctx, await ctx.store.copies.get(file.id))) {
       throw new ChatFilesError(
         'ERR_NOT_FOUND',
         'The server holds no copy of this file; upload it first.',
@@ -116,7 +134,7 @@ export function createShareRoute(ctx: ServerContext): RequestHandler {
       passwordHash: password === undefined ? null : await hashSharePassword(password),
       expiresAt,
     });
-    await ctx.store.createShare(share);
+    await ctx.store.shares.create(share);
     res.status(201).json({
       token,
       ...shareUrls(ctx, token, file),
@@ -139,13 +157,14 @@ export function revokeRoute(ctx: ServerContext): RequestHandler {
     if (file.sender !== user.username) {
       throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may revoke it.');
     }
-    const revoked = await ctx.store.revokeShares(file.id, ctx.now());
+    // Peers are told again on a repeated revoke: one that missed the first notice learns now.
+    const { revoked, peers } = ctx.federation
+      ? await ctx.federation.revokeFile(file)
+      : { revoked: await ctx.store.shares.revokeAll(file.id, ctx.now()), peers: [] };
     emitToRoom(ctx, file.room_id, 'chat:file:revoked', {
       file_id: file.id,
       room_id: file.room_id,
     });
-    // Told again on a repeated revoke: a peer that missed the first notice learns now.
-    const peers = ctx.federation ? await ctx.federation.fileRevoked(file) : [];
     res.json({ success: true, revoked, notified_peers: peers });
   });
 }

@@ -16,6 +16,8 @@ type Listener = (...args: unknown[]) => void;
 export interface SocketLifecycle {
   /** Called once when an authenticated or anonymous socket disconnects. */
   onDisconnect?(ctx: ServerContext, io: SocketIOServer, socket: Socket): void;
+  /** Called once the host has identified the socket's user. */
+  onAuthenticated?(ctx: ServerContext, io: SocketIOServer, socket: Socket, user: HostUser): void;
 }
 
 /**
@@ -36,7 +38,7 @@ export function attachSocketHandlers(
     // `undefined` while the host is still answering; listeners are registered at once so
     // no event sent right after connecting is lost.
     let user: HostUser | null | undefined;
-    const userReady = identify(ctx, socket.handshake)
+    const userReady = identify(ctx, socket)
       .catch((error: unknown) => {
         log('host.authenticate failed for a socket', error);
         return null;
@@ -47,6 +49,7 @@ export function attachSocketHandlers(
           ? { username: found.username, groups: found.groups }
           : null;
         (socket.data as { chatFilesUser?: SocketUser | null }).chatFilesUser = data;
+        if (found) lifecycle.onAuthenticated?.(ctx, io, socket, found);
         return found;
       });
 

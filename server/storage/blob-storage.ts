@@ -1,9 +1,11 @@
 /**
  * Blob storage: where the bytes of server-held files live, named by server-generated
  * ids and never by user file names. An interface so a host can plug in another backend;
- * `DiskBlobStorage` is the default. A blob is written through a {@link BlobWriter} and
- * only becomes visible under its id once `commit()` has run, so readers never see a
- * partial blob.
+ * `DiskBlobStorage` is the default, `S3BlobStorage` keeps blobs in object storage. A
+ * blob is written through a {@link BlobWriter}; it appears under its id whole (at the
+ * latest on `commit()`), never in part. Which blobs are in use is the metadata store's
+ * business: a blob nothing refers to is an orphan that `list()` finds and the cleanup
+ * job deletes after a grace period.
  */
 import type { Readable, Writable } from 'node:stream';
 
@@ -13,18 +15,33 @@ export interface ByteRange {
   end: number;
 }
 
-/** A blob being written. Exactly one of `commit()` or `abort()` must be called. */
+/**
+ * A blob being written. Exactly one of `commit()` or `abort()` must be called. There is
+ * no reading back before the commit: whatever must be known about the bytes (digests,
+ * size, type) is computed on the stream on the way in, so object storage is never read
+ * a second time.
+ */
 export interface BlobWriter {
   /** The id the blob will have once committed. */
   readonly id: string;
   /** Where the bytes go; `end()` it (or let a pipeline do so) before committing. */
   readonly stream: Writable;
-  /** Reads back what was written so far (after the stream has finished). */
-  readBack(): Readable;
-  /** Makes the finished blob visible under {@link id}. */
+  /** Makes the finished blob visible under {@link id}; fails if it could not be stored. */
   commit(): Promise<void>;
   /** Discards everything written and releases every resource. Idempotent. */
   abort(): Promise<void>;
+}
+
+/** What a signed URL makes the storage answer with. */
+export interface SignedUrlOptions {
+  /** Seconds the URL stays valid. */
+  expiresInSeconds: number;
+  /** `Content-Type` of the answer. */
+  contentType: string;
+  /** `Content-Disposition` of the answer. */
+  contentDisposition: string;
+  /** `Cache-Control` of the answer. */
+  cacheControl?: string;
 }
 
 /** Where blobs are kept. */
@@ -43,4 +60,9 @@ export interface BlobStorage {
   list(olderThanMs?: number): Promise<string[]>;
   /** Deletes leftovers of writes that never finished (a crash), older than `olderThanMs`. */
   sweepIncomplete(olderThanMs: number): Promise<number>;
+  /**
+   * A short-lived URL from which a client fetches the blob directly, answered with the
+   * given headers; absent on storages that cannot hand out URLs (disk).
+   */
+  signedUrl?(id: string, options: SignedUrlOptions): Promise<string>;
 }

@@ -62,7 +62,7 @@ async function ownedUpload(
     throw missing();
   });
   const fileId = upload.metadata?.file_id;
-  const record = fileId ? await ctx.store.getFile(fileId) : null;
+  const record = fileId ? await ctx.store.files.get(fileId) : null;
   if (!record) throw missing();
   if (record.sender !== username) {
     throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may upload it.');

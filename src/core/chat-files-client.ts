@@ -113,7 +113,7 @@ export interface ShareResult {
   upload_error?: { code: ClientErrorCode; message: string };
 }
 
-/** Detail of the `chat-files-share` event. */
+/** Detail of the `chat-file-share` event. */
 export interface ShareEventDetail {
   file_id: string;
   room_id: string;
@@ -127,11 +127,13 @@ export type { UploadEventDetail } from './server-uploads.js';
 /** Events a {@link ChatFiles} client dispatches (CustomEvents). */
 export interface ChatFilesEventMap {
   /** Every change of a transfer's state or progress. */
+  'chat-file-transfer': CustomEvent<TransferSnapshot>;
+  /** The same as `chat-file-transfer`, under the name earlier releases documented. */
   'chat-files-transfer': CustomEvent<TransferSnapshot>;
   /** A file this client shared was announced in its room. */
-  'chat-files-share': CustomEvent<ShareEventDetail>;
+  'chat-file-share': CustomEvent<ShareEventDetail>;
   /** Upload progress and outcome of a file this client sends to the server. */
-  'chat-files-upload': CustomEvent<UploadEventDetail>;
+  'chat-file-upload-progress': CustomEvent<UploadEventDetail>;
 }
 
 const DEFAULT_CLIENT = Symbol.for('chat-files.default-client');
@@ -148,12 +150,12 @@ export class ChatFiles extends EventTarget {
 
   /**
    * Sets the page-wide default client (kept on `globalThis`, so two copies of the library
-   * on one page agree) and tells elements with `chat-files-client-changed` on `window`.
+   * on one page agree) and tells elements with `chat-file-client-changed` on `window`.
    */
   static setDefault(client: ChatFiles | null): void {
     (globalThis as Global)[DEFAULT_CLIENT] = client;
     if (typeof window !== 'undefined') {
-      window.dispatchEvent(new CustomEvent('chat-files-client-changed', { detail: client }));
+      window.dispatchEvent(new CustomEvent('chat-file-client-changed', { detail: client }));
     }
   }
 
@@ -260,8 +262,10 @@ export class ChatFiles extends EventTarget {
       local: this.local,
       log: this.log,
       onComplete: (fileId) => this.registerSeed(fileId),
-      onSnapshot: (snapshot) =>
-        this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot })),
+      onSnapshot: (snapshot) => {
+        this.dispatchEvent(new CustomEvent('chat-file-transfer', { detail: snapshot }));
+        this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot }));
+      },
     });
     this.storage = new StorageMirrorRegistry();
     const mirrorHost: MirrorHost = {
@@ -290,7 +294,9 @@ export class ChatFiles extends EventTarget {
       getFile: (fileId) => this.getFile(fileId),
       fingerprint: (fileId, file) => this.fingerprint(fileId, file),
       emit: (detail) =>
-        this.dispatchEvent(new CustomEvent<UploadEventDetail>('chat-files-upload', { detail })),
+        this.dispatchEvent(
+          new CustomEvent<UploadEventDetail>('chat-file-upload-progress', { detail }),
+        ),
       track: (promise) => this.track(promise),
       log: this.log,
     });
@@ -427,7 +433,7 @@ export class ChatFiles extends EventTarget {
       transport: 'memory',
     });
     this.dispatchEvent(
-      new CustomEvent<ShareEventDetail>('chat-files-share', {
+      new CustomEvent<ShareEventDetail>('chat-file-share', {
         detail: {
           file_id: fileId,
           room_id: roomId,
@@ -526,11 +532,11 @@ export class ChatFiles extends EventTarget {
     return this.uploads.resume(fileId, file);
   }
 
-  /** Listens to upload progress and outcomes (`chat-files-upload`); returns the remover. */
+  /** Listens to upload progress and outcomes (`chat-file-upload-progress`); returns the remover. */
   onUpload(listener: (detail: UploadEventDetail) => void): () => void {
     const handler = (event: Event) => listener((event as CustomEvent<UploadEventDetail>).detail);
-    this.addEventListener('chat-files-upload', handler);
-    return () => this.removeEventListener('chat-files-upload', handler);
+    this.addEventListener('chat-file-upload-progress', handler);
+    return () => this.removeEventListener('chat-file-upload-progress', handler);
   }
 
   /** Uploads a file this client holds (shared or downloaded) to the server. */
@@ -733,6 +739,14 @@ export class ChatFiles extends EventTarget {
   /** Releases the user's permanent storage claim on a file. */
   removeFromServer(fileId: string): Promise<void> {
     return this.rest.removeFromServer(fileId);
+  }
+
+  /**
+   * Deletes the room's server copy for everyone (the sharer, or an admin the host names);
+   * every claim on it is released. Others keep the file only on their devices.
+   */
+  deleteServerCopy(fileId: string): Promise<void> {
+    return this.rest.deleteServerCopy(fileId);
   }
 
   /** The user's server storage usage, tier and claimed files. */

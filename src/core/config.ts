@@ -25,11 +25,38 @@ export interface ServerSeedingConfig {
   cleanup_interval_hours: number;
   /** MIME allow-list for uploads and shares; `null` accepts every type. @default null */
   allowed_mime_types: string[] | null;
+  /** Where blobs are kept: the disk at `storage_path`, or an S3-compatible bucket. @default { driver: 'disk' } */
+  storage: BlobStorageConfig;
+  /** How downloads are answered: streamed by the server, redirected to object storage, or handed to nginx. @default 'proxy' */
+  download: DownloadMode;
+  /** Seconds a presigned download URL stays valid (`download: redirect`). @default 300 */
+  presign_expiry_seconds: number;
+  /** nginx `internal` location the blobs are served from (`download: accel`). @default '/_chat_files_accel/' */
+  accel_location: string;
   /** Seconds an upload body may send nothing before it is answered 408 and dropped. @default 30 */
   upload_idle_timeout_seconds: number;
   /** Hours an unfinished tus upload is kept after its creation; `false` keeps it. @default 24 */
   tus_expiration_hours: number | false;
 }
+
+/** Blob storage on an S3-compatible service; credentials come from the AWS SDK's default chain. */
+export interface S3StorageConfig {
+  driver: 's3';
+  /** Bucket name. */
+  bucket: string;
+  /** Region (`auto` for Cloudflare R2). */
+  region: string;
+  /** Endpoint of a service other than AWS, e.g. `http://minio:9000`. */
+  endpoint?: string;
+  /** Bucket in the path rather than the host name (MinIO, Garage). @default false */
+  force_path_style?: boolean;
+}
+
+/** Where server copies are stored. */
+export type BlobStorageConfig = { driver: 'disk' } | S3StorageConfig;
+
+/** `proxy`: the server streams; `redirect`: 302 to a presigned URL; `accel`: `X-Accel-Redirect` to nginx. */
+export type DownloadMode = 'proxy' | 'redirect' | 'accel';
 
 /** Cross-instance rooms. */
 export interface FederationConfig {
@@ -110,6 +137,10 @@ export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFiles
     temp_cache_minutes: false,
     cleanup_interval_hours: 1,
     allowed_mime_types: null,
+    storage: { driver: 'disk' },
+    download: 'proxy',
+    presign_expiry_seconds: 300,
+    accel_location: '/_chat_files_accel/',
     upload_idle_timeout_seconds: 30,
     tus_expiration_hours: 24,
   },
@@ -234,6 +265,27 @@ const CHECKS: Record<string, Check> = {
       value.every((t) => typeof t === 'string' && /^[\w.+-]+\/[\w.+*-]+$/.test(t));
     if (!valid) throw new ConfigError(key, 'must be null or a list of MIME types like "image/png"');
   },
+  'server_seeding.storage': storageConfig,
+  'server_seeding.download': (value, key) => {
+    if (value !== 'proxy' && value !== 'redirect' && value !== 'accel') {
+      throw new ConfigError(key, `must be proxy, redirect or accel, got ${JSON.stringify(value)}`);
+    }
+  },
+  'server_seeding.presign_expiry_seconds': (value, key) => {
+    positiveInteger(value, key);
+    // SigV4 presigned URLs cannot outlive a week.
+    if ((value as number) > 604_800) {
+      throw new ConfigError(key, `must be at most 604800 (7 days), got ${JSON.stringify(value)}`);
+    }
+  },
+  'server_seeding.accel_location': (value, key) => {
+    if (typeof value !== 'string' || !/^\/[\w./-]*\/$/.test(value) || value.includes('..')) {
+      throw new ConfigError(
+        key,
+        `must be a path that starts and ends with "/", like "/_chat_files_accel/", got ${JSON.stringify(value)}`,
+      );
+    }
+  },
   'server_seeding.upload_idle_timeout_seconds': positiveNumber,
   'server_seeding.tus_expiration_hours': (value, key) => {
     if (value === false) return;
@@ -259,6 +311,49 @@ const CHECKS: Record<string, Check> = {
     value.forEach((peer, i) => origin(peer, `${key}[${i}]`));
   },
 };
+
+/** Checks `server_seeding.storage`; credentials are refused so they never sit in a config file. */
+function storageConfig(value: unknown, key: string): void {
+  if (!isPlainObject(value)) throw new ConfigError(key, 'must be an object like { driver: disk }');
+  const { driver, bucket, region, endpoint, force_path_style, ...rest } = value;
+  if (driver === 'disk') {
+    const extra = Object.keys({ bucket, region, endpoint, force_path_style, ...rest }).filter(
+      (name) => value[name] !== undefined,
+    );
+    if (extra.length > 0) throw new ConfigError(`${key}.${extra[0]}`, 'is only for driver s3');
+    return;
+  }
+  if (driver !== 's3') {
+    throw new ConfigError(`${key}.driver`, `must be disk or s3, got ${JSON.stringify(driver)}`);
+  }
+  nonEmptyString(bucket, `${key}.bucket`);
+  if (typeof region !== 'string' || region === '') {
+    throw new ConfigError(`${key}.region`, 'must be a region like "us-east-1" ("auto" for R2)');
+  }
+  if (endpoint !== undefined) {
+    let url: URL | null = null;
+    try {
+      url = new URL(String(endpoint));
+    } catch {
+      // reported below
+    }
+    if (typeof endpoint !== 'string' || !url || !/^https?:$/.test(url.protocol)) {
+      throw new ConfigError(
+        `${key}.endpoint`,
+        `must be an http(s) URL, got ${JSON.stringify(endpoint)}`,
+      );
+    }
+  }
+  if (force_path_style !== undefined) boolean(force_path_style, `${key}.force_path_style`);
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) {
+    const name = unknown[0]!;
+    const message = /secret|access|key|token|credential|password/i.test(name)
+      ? 'is not read: credentials come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), a shared profile (AWS_PROFILE) or an instance role'
+      : 'is not a storage key (driver, bucket, region, endpoint, force_path_style)';
+    throw new ConfigError(`${key}.${name}`, message);
+  }
+}
 
 /** Options for {@link resolveConfig}. */
 export interface ResolveConfigOptions {
@@ -319,6 +414,19 @@ export function resolveConfig(
     throw new ConfigError(
       'piece_size',
       `must be a multiple of chunk_size (${resolved.chunk_size})`,
+    );
+  }
+  const seeding = resolved.server_seeding;
+  if (seeding.download === 'redirect' && seeding.storage.driver !== 's3') {
+    throw new ConfigError(
+      'server_seeding.download',
+      'redirect needs object storage (storage.driver: s3); use proxy or accel with the disk',
+    );
+  }
+  if (seeding.download === 'accel' && seeding.storage.driver !== 'disk') {
+    throw new ConfigError(
+      'server_seeding.download',
+      'accel serves files from the disk through nginx; use proxy or redirect with storage.driver: s3',
     );
   }
   if (resolved.upload_tiers.default === undefined) {

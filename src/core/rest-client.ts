@@ -201,6 +201,11 @@ export class RestClient {
     await this.json('POST', '/remove-from-server', { file_id: fileId });
   }
 
+  /** `POST /delete-server-copy`: the sharer (or an admin) deletes the room's server copy. */
+  async deleteServerCopy(fileId: string): Promise<void> {
+    await this.json('POST', '/delete-server-copy', { file_id: fileId });
+  }
+
   /** `POST /:file_id/revoke`: the sender stops sharing a file (every share link, every room). */
   async revokeFile(fileId: string): Promise<void> {
     await this.json('POST', `/${encodeURIComponent(fileId)}/revoke`);

@@ -13,7 +13,7 @@ import type { RestClient } from './rest-client.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 import { tusUpload } from './tus-upload.js';
 
-/** Detail of the `chat-files-upload` event. */
+/** Detail of the `chat-file-upload-progress` event. */
 export interface UploadEventDetail {
   file_id: string;
   /** `needs-file`: an upload to resume whose bytes this page no longer has; pick the file again. */

@@ -3,7 +3,7 @@ import { property, query, state } from 'lit/decorators.js';
 import type { FederatedFile } from '../../core/federated-file.js';
 import { decodeFileMessage } from '../../core/file-message.js';
 import { formatBytes } from '../../core/format.js';
-import type { ChatMessage, ServerStatus } from '../../core/protocol.js';
+import type { ChatMessage } from '../../core/protocol.js';
 import type {
   ChatFilesLike,
   TransferSnapshot,
@@ -13,33 +13,49 @@ import type {
 import { ClientController } from '../shared/client-controller.js';
 import { emit, type ChatFileCompleteDetail, type ChatFileErrorDetail } from '../shared/events.js';
 import { canPreview, fileIcon, fileKind } from '../shared/file-kind.js';
-import { resolveStrings, type ChatFilesStrings } from '../shared/strings.js';
-import { cardStyles } from './chat-file-card.styles.js';
+import { formatDuration, resolveStrings, type ChatFilesStrings } from '../shared/strings.js';
+import { TransferRate, type RateReading } from '../shared/transfer-rate.js';
+import '../chat-file-lightbox/chat-file-lightbox.js';
+import {
+  galleryOf,
+  registerGallerySource,
+  unregisterGallerySource,
+  type GalleryImage,
+} from '../chat-file-lightbox/gallery.js';
+import { cardStyles, tileStyles } from './chat-file-card.styles.js';
 import { MediaSyncController } from './media-sync-controller.js';
-import { loadPreview, renderPreview, type PreviewContent } from './preview.js';
+import {
+  loadPreview,
+  mediaDuration,
+  releasePreview,
+  renderPreview,
+  type PreviewContent,
+} from './preview.js';
 import { PreviewSizeController } from './preview-size-controller.js';
+import { ServerCopyController, type CardServerStatus } from './server-copy.js';
+import { progressOfSnapshot, statusText, transferDetail } from './transfer-status.js';
 
-const TRANSPORT_LABELS: Record<TransportName, string> = {
-  memory: 'this tab',
-  cache: 'cache',
-  webrtc: 'peer-to-peer',
-  relay: 'relay',
-  server: 'server',
-  federated: 'origin server',
-  swarm: 'several sources',
-};
+/** Progress is announced to screen readers at these percentages, not on every frame. */
+const ANNOUNCE_AT = [25, 50, 75];
 
 /**
- * A shared file in a chat: name, size, type icon and thumbnail; its transfer state and
- * progress; download, cancel and save; an inline preview once downloaded (image, video,
- * audio, PDF, text) whose size and playback are shared with the room; and, with server
- * seeding on, whether the server holds it and the actions to keep or remove it.
+ * A shared file in a chat: name, size, type icon and thumbnail; its transfer state with a
+ * progress bar whose width is the percentage shown, bytes, speed and time left; download,
+ * cancel, retry and save; an inline preview once downloaded (image with a lightbox across
+ * the room's images, video with a poster frame, audio with its duration, the first page of
+ * a PDF, folded text) whose size and playback are shared with the room; and, with server
+ * seeding on, whether the server holds it and the actions on that copy, each saying what
+ * it does.
  *
  * Build it from a `[FILE]` message (`card.message = msg`) or from its attributes.
  *
+ * States (the reflected `state` attribute): `available`, `connecting`, `waiting` (no
+ * online device holds the file; the client starts by itself when one appears),
+ * `transferring`, `complete`, `error`, `unavailable`.
+ *
  * @tag chat-file-card
  * @summary A file shared in a chat room.
- * @event chat-file-state - The state changed; `detail` is `{ file_id, state, progress, transport? }`.
+ * @event chat-file-state - The state changed; `detail` is the transfer snapshot `{ file_id, state, progress, transport?, ... }`.
  * @event chat-file-complete - The download finished; `detail` is `{ file_id, file, transport }`.
  * @event chat-file-error - A transfer or server action failed; `detail` is `{ code, message, file_id }`.
  * @csspart base - The card.
@@ -49,18 +65,23 @@ const TRANSPORT_LABELS: Record<TransportName, string> = {
  * @csspart status - The state text.
  * @csspart actions - The action buttons.
  * @csspart progress - The progress bar.
+ * @csspart progress-detail - Bytes, speed and time left under the bar.
  * @csspart preview - The resizable preview box.
  * @csspart server - The server storage area.
- * @cssproperty --chat-file-accent - Accent colour. @default #2f5bd3
- * @cssproperty --chat-file-bg - Card background. @default #ffffff
- * @cssproperty --chat-file-border - Border colour. @default #d9dde7
+ * @csspart dialog - The confirmation dialog.
+ * @cssproperty --chat-file-accent - Accent colour. @default #2f5bd3 (#8ab4ff dark)
+ * @cssproperty --chat-file-on-accent - Text on the accent colour. @default #ffffff (#0b1020 dark)
+ * @cssproperty --chat-file-bg - Card background. @default #ffffff (#1c2130 dark)
+ * @cssproperty --chat-file-fg - Text colour. @default #1d2330 (#e8eaf0 dark)
+ * @cssproperty --chat-file-border - Border colour. @default #d9dde7 (#394156 dark)
+ * @cssproperty --chat-file-surface - Thumbnail and preview background. @default #eef0f5 (#262c3d dark)
  * @cssproperty --chat-file-radius - Corner radius. @default 10px
- * @cssproperty --chat-file-muted - Secondary text colour. @default #5d6578
- * @cssproperty --chat-file-error - Error colour. @default #b3261e
+ * @cssproperty --chat-file-muted - Secondary text colour. @default #5d6578 (#a9b0c2 dark)
+ * @cssproperty --chat-file-error - Error colour. @default #b3261e (#ffb4ab dark)
  * @cssproperty --chat-file-preview-max-height - Tallest preview before scrolling. @default 360px
  */
 export class ChatFileCard extends LitElement {
-  static override styles = cardStyles;
+  static override styles = [cardStyles, tileStyles];
 
   /** The file's id. */
   @property({ attribute: 'file-id', reflect: true }) fileId = '';
@@ -86,10 +107,18 @@ export class ChatFileCard extends LitElement {
 
   /** Transfer state, reflected for styling and tests. */
   @property({ reflect: true }) state: TransferState = 'available';
-  /** Transfer progress, 0–100, reflected. */
+  /** Transfer progress, 0–100, reflected; the bar's width is exactly this percentage. */
   @property({ type: Number, reflect: true }) progress = 0;
   /** How the bytes arrived, once complete. */
   @property({ reflect: true }) transport: TransportName | undefined;
+
+  /** When it was shared (ms since the epoch); shown in the tile layout. */
+  @property({ attribute: 'shared-at', type: Number }) sharedAt = 0;
+  /**
+   * `card` (the default, for a message list) or `tile` (a square-topped tile of equal
+   * height for grids: the picture, page or icon on top, name, size, sender and date under it).
+   */
+  @property({ reflect: true }) layout: 'card' | 'tile' = 'card';
 
   /** Files-browser mode: no auto-download, no transfer registration, no server storage area. */
   @property({ type: Boolean, attribute: 'browse-mode' }) browseMode = false;
@@ -102,20 +131,32 @@ export class ChatFileCard extends LitElement {
 
   @state() private preview: PreviewContent | null = null;
   @state() private previewOpen = true;
-  @state() private server: ServerStatus | null = null;
-  @state() private serverError = '';
-  @state() private serverBusy = false;
+  @state() private textExpanded = false;
+  @state() private duration = '';
   @state() private errorMessage = '';
+  @state() private errorCode = '';
+  @state() private snapshot: TransferSnapshot | null = null;
+  @state() private reading: RateReading | null = null;
+  @state() private announcement = '';
+  @state() private confirming: 'revoke' | 'delete' | null = null;
+  @state() private now = Date.now();
 
   @query('.card__preview') private previewBox!: HTMLElement | null;
 
   private readonly clients = new ClientController(this);
   private readonly mediaSync = new MediaSyncController(this, () => this.syncContext());
   private readonly previewSize = new PreviewSizeController(this, () => this.syncContext());
+  private readonly serverCopy = new ServerCopyController(this, () => this.clients.client);
+  private readonly rate = new TransferRate();
   private subscriptions: Array<() => void> = [];
   private boundKey = '';
   private pending: Promise<File> | null = null;
   private source: ChatMessage | null = null;
+  private waitingSince = 0;
+  private ticker: ReturnType<typeof setInterval> | undefined;
+  private announced = 0;
+  private hadFocus = false;
+  private drawnPdf: ImageBitmap | null = null;
 
   /** Sets every field from a chat message carrying `[FILE]{...}` content. */
   @property({ attribute: false })
@@ -133,13 +174,23 @@ export class ChatFileCard extends LitElement {
     this.roomId = message.room_id;
     this.sender = message.sender;
     this.messageId = message.id;
+    this.sharedAt = message.created_at;
   }
   get message(): ChatMessage | null {
     return this.source;
   }
 
+  /** True when the current user shared this file. */
+  get isOwn(): boolean {
+    return !this.federated && this.sender !== '' && this.sender === this.clients.client?.username;
+  }
+
   private get strings_(): ChatFilesStrings {
     return resolveStrings(this.strings);
+  }
+
+  private get displayName(): string {
+    return this.fileName || this.fileId;
   }
 
   private syncContext() {
@@ -166,6 +217,7 @@ export class ChatFileCard extends LitElement {
       return Promise.reject(new Error(this.strings_.stateUnavailable));
     if (this.pending) return this.pending;
     this.errorMessage = '';
+    this.errorCode = '';
     const request = this.federated
       ? client.requestFederatedFile(this.fileId, this.federated)
       : client.requestFile(this.fileId, this.roomId);
@@ -184,7 +236,9 @@ export class ChatFileCard extends LitElement {
         const latest = client.transferState(this.fileId);
         // Cancelled (back to available) or gone (unavailable) are states, not errors.
         if (latest.state !== 'unavailable' && latest.state !== 'available') {
+          this.errorCode = (error as { code?: string }).code ?? 'ERR_TRANSFER';
           this.errorMessage = this.reportError(error, 'ERR_TRANSFER');
+          if (this.state !== 'error') this.setSnapshot({ ...latest, state: 'error' });
         }
         throw error;
       })
@@ -195,9 +249,19 @@ export class ChatFileCard extends LitElement {
     return pending;
   }
 
-  /** Cancels a running download. */
+  /** Cancels a running or waiting download. */
   cancel(): void {
     this.clients.client?.cancelTransfer(this.fileId);
+  }
+
+  /** Gives up the current attempt (a wait or a failure) and starts again at once. */
+  async retry(): Promise<void> {
+    const pending = this.pending;
+    if (pending) {
+      this.cancel();
+      await pending.catch(() => undefined);
+    }
+    await this.download();
   }
 
   /** Saves the file to disk through the browser's download. */
@@ -215,17 +279,44 @@ export class ChatFileCard extends LitElement {
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
 
+  /** Opens the downloaded file in a new tab (the PDF fallback when no page can be drawn). */
+  open(): void {
+    if (this.preview?.url) window.open(this.preview.url, '_blank', 'noopener');
+  }
+
   /** Marks the file as gone (revoked or deleted at its origin). */
   markUnavailable(): void {
     this.clients.client?.cancelTransfer(this.fileId);
     // What is gone is not shown any more, not even a preview already loaded.
-    this.releasePreview();
+    this.dropPreview();
     this.setSnapshot({ file_id: this.fileId, state: 'unavailable', progress: 0 });
+  }
+
+  /** The downloaded image, for the room's lightbox; `null` for other files or before. */
+  galleryImage(): GalleryImage | null {
+    if (this.state !== 'complete' && !this.federated) return null;
+    if (fileKind(this.mimeType) !== 'image' || !this.preview?.url) return null;
+    return { src: this.preview.url, name: this.displayName };
+  }
+
+  /** Opens this card's image full size, with next and previous across the room. */
+  async openLightbox(): Promise<void> {
+    const { items, index } = galleryOf(this);
+    if (items.length === 0) return;
+    let lightbox = document.querySelector('chat-file-lightbox');
+    if (!lightbox) {
+      lightbox = document.createElement('chat-file-lightbox');
+      document.body.append(lightbox);
+    }
+    lightbox.strings = this.strings;
+    lightbox.dir = getComputedStyle(this).direction;
+    await lightbox.show(items, index);
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.boundKey = '';
+    registerGallerySource(this);
     this.requestUpdate();
   }
 
@@ -233,7 +324,9 @@ export class ChatFileCard extends LitElement {
     super.disconnectedCallback();
     this.unbind();
     this.boundKey = '';
-    this.releasePreview();
+    unregisterGallerySource(this);
+    this.stopTicker();
+    this.dropPreview();
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -247,16 +340,42 @@ export class ChatFileCard extends LitElement {
       this.unbind();
       if (client && this.fileId) this.bind(client);
     }
+    // A state change may remove the focused button; remember to put focus somewhere near.
+    this.hadFocus = !!this.shadowRoot?.activeElement;
   }
 
   override updated(): void {
     const box = this.previewBox;
     this.previewSize.attach(box);
     this.mediaSync.attach(box?.querySelector('video, audio') ?? null);
+    this.drawPdf();
+    const dialog = this.shadowRoot!.querySelector<HTMLDialogElement>('dialog.card__dialog');
+    if (dialog && !dialog.open) dialog.showModal();
+    if (this.hadFocus && !this.shadowRoot!.activeElement && !this.confirming) {
+      const next =
+        this.shadowRoot!.querySelector<HTMLElement>('.card__actions button.primary') ??
+        this.shadowRoot!.querySelector<HTMLElement>('.card__actions button') ??
+        this.shadowRoot!.querySelector<HTMLElement>('.card');
+      next?.focus();
+    }
+  }
+
+  private drawPdf(): void {
+    const page = this.preview?.pdfPage;
+    const canvas = this.shadowRoot!.querySelector<HTMLCanvasElement>('canvas.card__pdf');
+    if (!page || !canvas) {
+      this.drawnPdf = null;
+      return;
+    }
+    if (this.drawnPdf === page && canvas.dataset.drawn) return;
+    canvas.getContext('2d')?.drawImage(page, 0, 0);
+    canvas.dataset.drawn = 'true';
+    this.drawnPdf = page;
   }
 
   private bind(client: ChatFilesLike): void {
     const fileId = this.fileId;
+    this.rate.reset();
     this.setSnapshot(client.transferState(fileId));
     this.subscriptions.push(client.watch(fileId, (snapshot) => this.setSnapshot(snapshot)));
     this.subscriptions.push(client.onRevoked(fileId, () => this.markUnavailable()));
@@ -279,17 +398,23 @@ export class ChatFileCard extends LitElement {
     } else if (!this.browseMode && client.config.server_seeding.enabled) {
       this.subscriptions.push(
         client.onServerCached(fileId, ({ expires_at }) => {
-          this.server = {
+          this.serverCopy.set({
+            ...this.serverCopy.status,
             server_available: true,
-            user_has_claim: this.server?.user_has_claim ?? false,
+            user_has_claim: this.serverCopy.status?.user_has_claim ?? false,
             expires_at,
-          };
+          });
         }),
+      );
+      this.subscriptions.push(
+        client.onServerRemoved(fileId, () =>
+          this.serverCopy.set({ server_available: false, user_has_claim: false, expires_at: null }),
+        ),
       );
       client
         .serverStatus(fileId)
         .then((status) => {
-          if (this.fileId === fileId) this.server = status;
+          if (this.fileId === fileId) this.serverCopy.set(status as CardServerStatus);
         })
         .catch(() => undefined);
     }
@@ -345,7 +470,7 @@ export class ChatFileCard extends LitElement {
   }
 
   /** Fires `chat-file-error` for a failure and returns its message, for the card to show. */
-  private reportError(error: unknown, fallbackCode: string): string {
+  reportError(error: unknown, fallbackCode: string): string {
     const { code = fallbackCode, message = String(error) } = error as {
       code?: string;
       message?: string;
@@ -363,13 +488,70 @@ export class ChatFileCard extends LitElement {
     if (snapshot.file_id !== this.fileId) return;
     if (this.state === 'unavailable' && snapshot.state !== 'unavailable') return;
     const wasComplete = this.state === 'complete';
+    const previous = this.state;
     const changed = snapshot.state !== this.state || snapshot.transport !== this.transport;
+    this.snapshot = snapshot;
     this.state = snapshot.state;
-    this.progress = Math.max(0, Math.min(100, Math.round(snapshot.progress)));
+    this.progress = progressOfSnapshot(snapshot, this.fileSize);
     this.transport = snapshot.state === 'complete' ? snapshot.transport : undefined;
-    if (snapshot.error && snapshot.state === 'error') this.errorMessage = snapshot.error.message;
+    if (snapshot.error && snapshot.state === 'error') {
+      this.errorCode = snapshot.error.code;
+      this.errorMessage = snapshot.error.message;
+    }
+    this.trackTime(snapshot);
+    this.announce(previous, snapshot.state);
     if (changed) emit(this, 'chat-file-state', { ...snapshot });
     if (snapshot.state === 'complete' && !wasComplete) void this.onComplete();
+  }
+
+  /** Speed and time left while transferring; the visible wait while waiting. */
+  private trackTime(snapshot: TransferSnapshot): void {
+    const now = Date.now();
+    if (snapshot.state === 'transferring') {
+      const total = snapshot.bytes_total ?? this.fileSize;
+      const done = snapshot.bytes_done ?? (this.progress / 100) * total;
+      this.reading = this.rate.sample(done, total, now, snapshot);
+    } else {
+      this.rate.reset();
+      this.reading = null;
+    }
+    if (snapshot.state === 'waiting') {
+      if (this.waitingSince === 0) this.waitingSince = now;
+      this.now = now;
+      this.ticker ??= setInterval(() => (this.now = Date.now()), 1000);
+    } else {
+      this.waitingSince = 0;
+      this.stopTicker();
+    }
+  }
+
+  private stopTicker(): void {
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  /** Tells screen readers what changed, politely and only at milestones. */
+  private announce(previous: TransferState, next: TransferState): void {
+    const strings = this.strings_;
+    const name = this.displayName;
+    if (next !== previous) {
+      this.announced = 0;
+      if (next === 'transferring' || (next === 'connecting' && previous === 'available'))
+        this.announcement = strings.announceStarted(name);
+      else if (next === 'waiting') this.announcement = strings.announceWaiting(name);
+      else if (next === 'complete' && previous !== 'available')
+        this.announcement = strings.announceComplete(name);
+      else if (next === 'error')
+        this.announcement = `${strings.stateError}: ${strings.errorText(this.errorCode, this.errorMessage)}`;
+      else if (next === 'unavailable') this.announcement = strings.stateUnavailable;
+      return;
+    }
+    if (next !== 'transferring') return;
+    const milestone = ANNOUNCE_AT.filter((m) => this.progress >= m).at(-1) ?? 0;
+    if (milestone > this.announced) {
+      this.announced = milestone;
+      this.announcement = strings.announceProgress(name, milestone);
+    }
   }
 
   /** Once the bytes are here, whatever brought them: the event, and the preview. */
@@ -383,72 +565,49 @@ export class ChatFileCard extends LitElement {
       file,
       transport: this.transport,
     });
-    if (!this.preview && canPreview(this.mimeType)) {
+    if (!this.preview?.url && canPreview(this.mimeType)) {
       const content = await loadPreview(file, this.mimeType);
       if (this.fileId !== fileId) {
-        if (content.url) URL.revokeObjectURL(content.url);
+        releasePreview(content);
         return;
       }
-      this.releasePreview();
+      this.dropPreview();
       this.preview = content;
     }
   }
 
-  private releasePreview(): void {
-    if (this.preview?.url) URL.revokeObjectURL(this.preview.url);
+  private dropPreview(): void {
+    releasePreview(this.preview);
     this.preview = null;
-  }
-
-  private async serverAction(action: 'store' | 'remove'): Promise<void> {
-    const client = this.clients.client;
-    if (!client) return;
-    this.serverBusy = true;
-    this.serverError = '';
-    try {
-      if (action === 'store') {
-        await client.storePermanently(this.fileId);
-        this.server = { server_available: true, user_has_claim: true, expires_at: null };
-      } else {
-        await client.removeFromServer(this.fileId);
-        this.server = await client.serverStatus(this.fileId).catch(() => null);
-      }
-    } catch (error) {
-      this.serverError = this.reportError(error, 'ERR_SERVER');
-    } finally {
-      this.serverBusy = false;
-    }
-  }
-
-  private statusText(strings: ChatFilesStrings): string {
-    switch (this.state) {
-      case 'available':
-        return strings.stateAvailable;
-      case 'connecting':
-      case 'waiting':
-        return strings.stateConnecting;
-      case 'transferring':
-        return strings.stateTransferring(this.progress);
-      case 'complete':
-        if (this.transport === 'memory') return strings.stateLocal;
-        return this.transport
-          ? `${strings.stateComplete} · ${strings.via(TRANSPORT_LABELS[this.transport])}`
-          : strings.stateComplete;
-      case 'error':
-        return this.errorMessage
-          ? `${strings.stateError}: ${this.errorMessage}`
-          : strings.stateError;
-      case 'unavailable':
-        return strings.stateUnavailable;
-    }
+    this.duration = '';
   }
 
   override render() {
     const strings = this.strings_;
     const kind = fileKind(this.mimeType);
-    const busy = this.state === 'connecting' || this.state === 'transferring';
-    const name = this.fileName || this.fileId;
+    const name = this.displayName;
+    const own = this.isOwn;
+    const status = statusText(
+      {
+        state: this.state,
+        progress: this.progress,
+        transport: this.transport,
+        own,
+        waitingFor: this.snapshot?.waiting_for ?? [],
+        errorCode: this.errorCode,
+        errorMessage: this.errorMessage,
+      },
+      strings,
+    );
+    const meta = [formatBytes(this.fileSize), this.mimeType, this.duration]
+      .concat(this.preview?.pdfPages ? [strings.pages(this.preview.pdfPages)] : [])
+      .filter(Boolean)
+      .join(' · ');
+    if (this.layout === 'tile') return this.renderTile(strings, kind, name, status, own);
+    const showPreview =
+      this.preview && this.previewOpen && (this.state === 'complete' || this.federated);
     return html`
-      <article part="base" class="card card--${this.state}" aria-label=${name}>
+      <article part="base" class="card card--${this.state}" aria-label=${name} tabindex="-1">
         <div class="card__head">
           <div part="thumbnail" class="card__thumb">
             ${
@@ -459,159 +618,285 @@ export class ChatFileCard extends LitElement {
           </div>
           <div class="card__info">
             <span part="name" class="card__name" title=${name}>${name}</span>
-            <span part="meta" class="card__meta"
-              >${formatBytes(this.fileSize)} · ${this.mimeType}</span
-            >
-            <span part="status" class="card__status" role="status"
-              >${this.statusText(strings)}</span
-            >
+            <span part="meta" class="card__meta">${meta}</span>
+            <span part="status" class="card__status">${status}</span>
           </div>
-          <div part="actions" class="card__actions">${this.renderActions(strings, name, busy)}</div>
+          <div part="actions" class="card__actions">${this.renderActions(strings, name, own)}</div>
         </div>
+        ${this.renderProgress(strings, name)}
         ${
-          busy
-            ? html`<div
-                part="progress"
-                class="card__progress"
-                role="progressbar"
-                aria-label=${strings.progressLabel(name)}
-                aria-valuemin="0"
-                aria-valuemax="100"
-                aria-valuenow=${this.progress}
-              >
-                <div class="card__progress-fill" style="width: ${this.progress}%"></div>
-              </div>`
-            : nothing
-        }
-        ${
-          this.preview && this.previewOpen && (this.state === 'complete' || this.federated)
+          showPreview
             ? html`<div part="preview" class="card__preview card__preview--${kind}">
-                ${renderPreview(this.preview, this.mimeType, name, strings)}
+                ${renderPreview(this.preview!, this.mimeType, name, strings, {
+                  openImage: () => void this.openLightbox(),
+                  textExpanded: this.textExpanded,
+                  toggleText: () => (this.textExpanded = !this.textExpanded),
+                  onMediaMetadata: (event) => (this.duration = mediaDuration(event)),
+                })}
               </div>`
             : nothing
         }
-        ${this.renderServerArea(strings)}
+        ${
+          this.browseMode || this.state === 'unavailable' || this.federated
+            ? nothing
+            : this.serverCopy.render(strings)
+        }
+        <span class="visually-hidden" aria-live="polite">${this.announcement}</span>
+        ${this.renderConfirm(strings, name)}
       </article>
     `;
   }
 
-  private renderActions(strings: ChatFilesStrings, name: string, busy: boolean) {
-    if (this.state === 'unavailable') return nothing;
-    const own =
-      !this.federated &&
-      !this.browseMode &&
-      this.sender !== '' &&
-      this.sender === this.clients.client?.username;
-    return html`${this.renderMainActions(strings, name, busy)}${own ? this.renderMenu(strings, name) : nothing}`;
+  /** The grid tile: media on top, then name, details, status, the main action. */
+  private renderTile(
+    strings: ChatFilesStrings,
+    kind: ReturnType<typeof fileKind>,
+    name: string,
+    status: string,
+    own: boolean,
+  ) {
+    const when = this.sharedAt ? new Date(this.sharedAt) : null;
+    const date = when
+      ? when.toLocaleDateString(
+          strings.locale,
+          when.getFullYear() === new Date().getFullYear()
+            ? { month: 'short', day: 'numeric' }
+            : { dateStyle: 'medium' },
+        )
+      : '';
+    const details = [formatBytes(this.fileSize), date].filter(Boolean).join(' · ');
+    return html`<article
+      part="base"
+      class="card card--tile card--${this.state}"
+      aria-label=${name}
+      tabindex="-1"
+    >
+      <div class="card__media card__media--${kind}">
+        ${this.renderTileMedia(strings, kind, name)}
+      </div>
+      <div class="card__info">
+        <span part="name" class="card__name" title=${name}>${name}</span>
+        <span part="meta" class="card__meta">${details}</span>
+        ${this.sender ? html`<span class="card__meta card__sender">${this.sender}</span>` : nothing}
+        <span part="status" class="card__status">${status}</span>
+      </div>
+      ${this.renderProgress(strings, name)}
+      <div part="actions" class="card__actions">${this.renderActions(strings, name, own)}</div>
+      <span class="visually-hidden" aria-live="polite">${this.announcement}</span>
+      ${this.renderConfirm(strings, name)}
+    </article>`;
   }
 
-  /** The sender's menu: stop sharing the file everywhere. */
+  private renderTileMedia(
+    strings: ChatFilesStrings,
+    kind: ReturnType<typeof fileKind>,
+    name: string,
+  ) {
+    const preview = this.state === 'complete' || this.federated ? this.preview : null;
+    if (preview?.url && kind === 'image')
+      return html`<button
+        type="button"
+        class="card__image"
+        aria-label=${`${strings.lightboxLabel}: ${name}`}
+        @click=${() => void this.openLightbox()}
+      >
+        <img src=${preview.url} alt=${name} />
+      </button>`;
+    if (preview?.pdfPage)
+      return html`<canvas
+        class="card__pdf"
+        role="img"
+        aria-label=${name}
+        width=${preview.pdfPage.width}
+        height=${preview.pdfPage.height}
+      ></canvas>`;
+    if (preview?.url && kind === 'video')
+      return html`<video
+        src=${`${preview.url}#t=0.001`}
+        muted
+        preload="metadata"
+        aria-label=${name}
+      ></video>`;
+    if (preview?.text !== undefined)
+      return html`<pre aria-hidden="true">${preview.text.slice(0, 400)}</pre>`;
+    if (this.thumbnail?.startsWith('data:image/'))
+      return html`<img src=${this.thumbnail} alt="" />`;
+    return html`<span class="card__media-icon">${fileIcon(kind)}</span>`;
+  }
+
+  private renderProgress(strings: ChatFilesStrings, name: string) {
+    const state = this.state;
+    if (state === 'connecting' || state === 'waiting') {
+      const waited =
+        state === 'waiting' && this.waitingSince > 0
+          ? strings.waitingFor(formatDuration((this.now - this.waitingSince) / 1000))
+          : '';
+      return html`<div
+          part="progress"
+          class="card__progress card__progress--indeterminate"
+          role="progressbar"
+          aria-label=${strings.progressLabel(name)}
+        >
+          <div class="card__progress-fill"></div>
+        </div>
+        ${waited ? html`<div part="progress-detail" class="card__detail">${waited}</div>` : nothing}`;
+    }
+    if (state !== 'transferring') return nothing;
+    const total = this.snapshot?.bytes_total ?? this.fileSize;
+    const done = this.snapshot?.bytes_done ?? Math.round((this.progress / 100) * total);
+    const detail = transferDetail(done, total, this.reading, this.snapshot?.sources, strings);
+    return html`<div
+        part="progress"
+        class="card__progress"
+        role="progressbar"
+        aria-label=${strings.progressLabel(name)}
+        aria-valuemin="0"
+        aria-valuemax="100"
+        aria-valuenow=${this.progress}
+        aria-valuetext=${`${this.progress}% · ${detail}`}
+      >
+        <div class="card__progress-fill" style="width: ${this.progress}%"></div>
+      </div>
+      <div part="progress-detail" class="card__detail">${detail}</div>`;
+  }
+
+  private renderActions(strings: ChatFilesStrings, name: string, own: boolean) {
+    if (this.state === 'unavailable') return nothing;
+    const menu = own && !this.browseMode;
+    return html`${this.renderMainActions(strings, name)}${menu ? this.renderMenu(strings, name) : nothing}`;
+  }
+
+  /** The sender's menu: delete the server copy, stop sharing the file everywhere. */
   private renderMenu(strings: ChatFilesStrings, name: string) {
+    const choose = (event: Event, what: 'revoke' | 'delete') => {
+      (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
+      this.confirming = what;
+    };
     return html`<details class="card__menu">
       <summary aria-label="${strings.menuLabel}: ${name}">⋯</summary>
       <div class="card__menu-list">
-        <button
-          type="button"
-          @click=${(event: Event) => {
-            (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
-            void this.revoke();
-          }}
-        >
-          ${strings.revoke}
-        </button>
+        ${
+          this.serverCopy.canDelete
+            ? html`<button type="button" @click=${(e: Event) => choose(e, 'delete')}>
+                ${strings.deleteFromServer}
+              </button>`
+            : nothing
+        }
+        <button type="button" @click=${(e: Event) => choose(e, 'revoke')}>${strings.revoke}</button>
       </div>
     </details>`;
   }
 
-  private renderMainActions(strings: ChatFilesStrings, name: string, busy: boolean) {
-    if (busy) {
-      return html`<button
-        type="button"
-        @click=${this.cancel}
-        aria-label="${strings.cancel} ${name}"
-      >
-        ${strings.cancel}
-      </button>`;
-    }
-    if (this.state === 'complete') {
-      return html`
-        ${
-          this.preview
-            ? html`<button
-                type="button"
-                aria-expanded=${this.previewOpen ? 'true' : 'false'}
-                @click=${() => (this.previewOpen = !this.previewOpen)}
-              >
-                ${this.previewOpen ? strings.hidePreview : strings.showPreview}
-              </button>`
-            : nothing
-        }
-        <button
-          type="button"
-          class="primary"
-          aria-label=${strings.saveLabel(name)}
-          @click=${() => void this.save()}
-        >
-          ${strings.save}
-        </button>
-      `;
-    }
-    return html`<button
-      type="button"
-      class="primary"
-      aria-label=${strings.downloadLabel(name)}
-      @click=${() => void this.download()}
+  private renderConfirm(strings: ChatFilesStrings, name: string) {
+    if (!this.confirming) return nothing;
+    const revoking = this.confirming === 'revoke';
+    const title = revoking ? strings.revokeConfirm : strings.deleteConfirmTitle;
+    const body = revoking ? strings.revokeConfirmBody(name) : strings.deleteConfirmBody(name);
+    const confirmLabel = revoking ? strings.revoke : strings.deleteConfirm;
+    const finish = (confirmed: boolean) => {
+      this.confirming = null;
+      void this.updateComplete.then(() =>
+        this.shadowRoot!.querySelector<HTMLElement>('.card__menu summary')?.focus(),
+      );
+      if (!confirmed) return;
+      if (revoking) void this.revoke();
+      else void this.serverCopy.run('delete');
+    };
+    return html`<dialog
+      part="dialog"
+      class="card__dialog"
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-body"
+      @cancel=${(e: Event) => {
+        e.preventDefault();
+        finish(false);
+      }}
     >
-      ${this.state === 'error' ? strings.retry : strings.download}
-    </button>`;
+      <h2 id="confirm-title">${title}</h2>
+      <p id="confirm-body">${body}</p>
+      <div class="card__dialog-actions">
+        <button type="button" @click=${() => finish(false)}>${strings.cancel}</button>
+        <button type="button" class="danger" @click=${() => finish(true)}>${confirmLabel}</button>
+      </div>
+    </dialog>`;
   }
 
-  private renderServerArea(strings: ChatFilesStrings) {
-    const client = this.clients.client;
-    if (
-      this.browseMode ||
-      !client?.config.server_seeding.enabled ||
-      !this.server ||
-      this.state === 'unavailable'
-    )
-      return nothing;
-    const { server_available, user_has_claim, expires_at } = this.server;
-    const text = user_has_claim
-      ? strings.serverStored
-      : server_available
-        ? expires_at
-          ? strings.serverCachedUntil(new Date(expires_at).toLocaleString())
-          : strings.serverCached
-        : strings.serverNotStored;
-    return html`<div
-      part="server"
-      class="card__server"
-      data-server=${user_has_claim ? 'stored' : server_available ? 'cached' : 'none'}
-    >
-      <span>${text}</span>
-      ${
-        server_available && !user_has_claim
-          ? html`<button
-              type="button"
-              ?disabled=${this.serverBusy}
-              @click=${() => void this.serverAction('store')}
-            >
-              ${strings.storePermanently}
-            </button>`
-          : nothing
-      }
-      ${
-        user_has_claim
-          ? html`<button
-              type="button"
-              ?disabled=${this.serverBusy}
-              @click=${() => void this.serverAction('remove')}
-            >
-              ${strings.removeFromServer}
-            </button>`
-          : nothing
-      }
-      ${this.serverError ? html`<span class="card__server-error" role="alert">${this.serverError}</span>` : nothing}
-    </div>`;
+  private renderMainActions(strings: ChatFilesStrings, name: string) {
+    switch (this.state) {
+      case 'connecting':
+      case 'transferring':
+        return html`<button
+          type="button"
+          @click=${this.cancel}
+          aria-label="${strings.cancel} ${name}"
+        >
+          ${strings.cancel}
+        </button>`;
+      case 'waiting':
+        return html`<button
+            type="button"
+            class="primary"
+            aria-label=${strings.retryLabel(name)}
+            @click=${() => void this.retry()}
+          >
+            ${strings.retry}
+          </button>
+          <button type="button" @click=${this.cancel} aria-label="${strings.cancel} ${name}">
+            ${strings.cancel}
+          </button>`;
+      case 'complete':
+        return html`
+          ${
+            this.preview?.pdfFailed
+              ? html`<button
+                  type="button"
+                  aria-label=${strings.openLabel(name)}
+                  @click=${this.open}
+                >
+                  ${strings.open}
+                </button>`
+              : nothing
+          }
+          ${
+            this.layout === 'card' &&
+            this.preview &&
+            (this.preview.url || this.preview.text !== undefined)
+              ? html`<button
+                  type="button"
+                  aria-expanded=${this.previewOpen ? 'true' : 'false'}
+                  @click=${() => (this.previewOpen = !this.previewOpen)}
+                >
+                  ${this.previewOpen ? strings.hidePreview : strings.showPreview}
+                </button>`
+              : nothing
+          }
+          <button
+            type="button"
+            class="primary"
+            aria-label=${strings.saveLabel(name)}
+            @click=${() => void this.save()}
+          >
+            ${strings.save}
+          </button>
+        `;
+      case 'error':
+        return html`<button
+          type="button"
+          class="primary"
+          aria-label=${strings.retryLabel(name)}
+          @click=${() => void this.retry()}
+        >
+          ${strings.retry}
+        </button>`;
+      default:
+        return html`<button
+          type="button"
+          class="primary"
+          aria-label=${strings.downloadLabel(name)}
+          @click=${() => void this.download()}
+        >
+          ${strings.download}
+        </button>`;
+    }
   }
 }

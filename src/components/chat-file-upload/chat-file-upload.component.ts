@@ -5,7 +5,8 @@ import type { UploadEventDetail } from '../../core/server-uploads.js';
 import type { ChatFilesLike, ShareProgress } from '../shared/client-api.js';
 import { ClientController } from '../shared/client-controller.js';
 import { emit, type ChatFileErrorDetail, type ChatFileShareDetail } from '../shared/events.js';
-import { resolveStrings, type ChatFilesStrings } from '../shared/strings.js';
+import { formatDuration, resolveStrings, type ChatFilesStrings } from '../shared/strings.js';
+import { TransferRate, type RateReading } from '../shared/transfer-rate.js';
 import { uploadStyles } from './chat-file-upload.styles.js';
 
 interface UploadItem {
@@ -19,10 +20,10 @@ interface UploadItem {
   progress: number;
   message?: string;
   controller: AbortController;
+  /** Speed and time left, once the upload has run a few seconds. */
+  reading?: RateReading | null;
+  rate: TransferRate;
 }
-
-/** How long a finished upload stays listed, so the person sees it went through. */
-const DONE_LINGER_MS = 2500;
 
 let nextKey = 0;
 
@@ -30,7 +31,10 @@ let nextKey = 0;
  * Lets a person share files in a room: a button that opens the file picker, drag and drop
  * onto the element (or onto a host-chosen drop zone), and paste of files or screenshots.
  * Files that are too large or of a type not allowed are refused with a message before
- * anything is sent.
+ * anything is sent. Files being sent are listed in a panel above the button (it never
+ * widens the element or pushes the composer), each with a progress bar whose width is
+ * the percentage shown, bytes, speed and time left; a sent file leaves the panel at once
+ * (its card in the room takes over) and is announced to screen readers.
  *
  * @tag chat-file-upload
  * @summary Pick, drop or paste files to share them in a room.
@@ -42,7 +46,7 @@ let nextKey = 0;
  * sends only the bytes the server lacks. Progress is in bytes the server acknowledged.
  * @csspart base - The wrapper.
  * @csspart button - The attach button.
- * @csspart list - The list of files in progress.
+ * @csspart list - The panel of files being sent or refused.
  * @cssproperty --chat-file-accent - Accent colour. @default #2f5bd3
  * @cssproperty --chat-file-radius - Corner radius. @default 8px
  * @cssproperty --chat-file-error - Error text colour. @default #b3261e
@@ -77,6 +81,7 @@ export class ChatFileUpload extends LitElement {
   @property({ attribute: false }) client: ChatFilesLike | null = null;
 
   @state() private items: UploadItem[] = [];
+  @state() private announcement = '';
 
   @query('input[type="file"]') private input!: HTMLInputElement;
 
@@ -149,6 +154,7 @@ export class ChatFileUpload extends LitElement {
           phase: detail.state,
           progress,
           controller: new AbortController(),
+          rate: new TransferRate(),
         },
       ];
       return;
@@ -161,8 +167,8 @@ export class ChatFileUpload extends LitElement {
     }
     if (detail.state === 'uploading') this.patchItem(item.key, { phase: 'uploading', progress });
     else if (detail.state === 'done') {
-      this.patchItem(item.key, { phase: 'done', progress: 100 });
-      setTimeout(() => this.removeItem(item.key), DONE_LINGER_MS);
+      // A finished upload leaves the panel: the card in the chat now speaks for it.
+      this.removeItem(item.key);
     } else if (detail.state === 'error') {
       this.patchItem(item.key, { phase: 'error', message: detail.error?.message });
     }
@@ -295,6 +301,7 @@ export class ChatFileUpload extends LitElement {
         progress: 0,
         message,
         controller: new AbortController(),
+        rate: new TransferRate(),
       },
     ];
   }
@@ -320,14 +327,23 @@ export class ChatFileUpload extends LitElement {
     const controller = new AbortController();
     this.items = [
       ...this.items,
-      { key, name: file.name, size: file.size, phase: 'preparing', progress: 0, controller },
+      {
+        key,
+        name: file.name,
+        size: file.size,
+        phase: 'preparing',
+        progress: 0,
+        controller,
+        rate: new TransferRate(),
+      },
     ];
     try {
       const { file_id } = await client.shareFile(this.roomId, file, {
         signal: controller.signal,
-        onProgress: ({ phase, progress }) => this.patchItem(key, { phase, progress }),
+        onProgress: ({ phase, progress }) => this.onProgress(key, phase, progress),
       });
-      this.patchItem(key, { phase: 'done', progress: 100 });
+      this.removeItem(key);
+      this.announcement = strings.announceShared(file.name);
       const detail: ChatFileShareDetail = {
         file_id,
         room_id: this.roomId,
@@ -336,7 +352,6 @@ export class ChatFileUpload extends LitElement {
         mime_type: file.type || 'application/octet-stream',
       };
       emit(this, 'chat-file-share', detail);
-      setTimeout(() => this.removeItem(key), DONE_LINGER_MS);
     } catch (error) {
       if (controller.signal.aborted) {
         this.removeItem(key);
@@ -351,13 +366,35 @@ export class ChatFileUpload extends LitElement {
     }
   }
 
+  private onProgress(key: number, phase: ShareProgress['phase'], progress: number): void {
+    const item = this.items.find((i) => i.key === key);
+    if (!item) return;
+    const value = Math.max(0, Math.min(100, Math.floor(progress)));
+    const reading =
+      phase === 'uploading'
+        ? item.rate.sample((value / 100) * item.size, item.size, Date.now())
+        : null;
+    if (phase !== 'uploading') item.rate.reset();
+    this.patchItem(key, { phase, progress: value, reading });
+  }
+
   private statusText(item: UploadItem, strings: ChatFilesStrings): string {
     switch (item.phase) {
       case 'preparing':
-        return strings.preparing;
+        return `${strings.preparing} ${item.progress}%`;
       case 'sharing':
-      case 'uploading':
-        return `${strings.uploading} ${Math.round(item.progress)}%`;
+        return strings.uploading;
+      case 'uploading': {
+        const parts = [
+          strings.stateUploading(item.progress),
+          strings.bytesOf(formatBytes((item.progress / 100) * item.size), formatBytes(item.size)),
+        ];
+        if (item.reading) {
+          parts.push(strings.perSecond(formatBytes(item.reading.rate)));
+          parts.push(strings.timeLeft(formatDuration(Math.ceil(item.reading.etaSeconds))));
+        }
+        return parts.join(' · ');
+      }
       case 'done':
         return strings.shared;
       case 'error':
@@ -406,10 +443,11 @@ export class ChatFileUpload extends LitElement {
         ${
           this.items.length === 0
             ? nothing
-            : html`<ul part="list" class="upload__list" aria-live="polite">
+            : html`<ul part="list" class="upload__list">
                 ${this.items.map((item) => this.renderItem(item, strings))}
               </ul>`
         }
+        <span class="visually-hidden" aria-live="polite">${this.announcement}</span>
       </div>
     `;
   }
@@ -417,7 +455,7 @@ export class ChatFileUpload extends LitElement {
   private renderItem(item: UploadItem, strings: ChatFilesStrings) {
     const busy = item.phase !== 'done' && item.phase !== 'error' && item.phase !== 'needs-file';
     return html`<li class="upload__item upload__item--${item.phase}" data-phase=${item.phase}>
-      <span class="upload__name" title=${item.name}>${item.name} · ${formatBytes(item.size)}</span>
+      <span class="upload__name" title=${item.name}>${item.name}</span>
       ${
         busy
           ? html`<button
@@ -451,12 +489,12 @@ export class ChatFileUpload extends LitElement {
       ${
         busy
           ? html`<div
-              class="upload__bar"
+              class="upload__bar ${item.phase === 'sharing' ? 'upload__bar--indeterminate' : ''}"
               role="progressbar"
               aria-label=${strings.progressLabel(item.name)}
               aria-valuemin="0"
               aria-valuemax="100"
-              aria-valuenow=${Math.round(item.progress)}
+              aria-valuenow=${item.phase === 'sharing' ? nothing : item.progress}
             >
               <div class="upload__fill" style="width: ${item.progress}%"></div>
             </div>`

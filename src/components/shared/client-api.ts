@@ -21,6 +21,8 @@ export type ChatFilesLike = Pick<
   | 'serverStatus'
   | 'storePermanently'
   | 'removeFromServer'
+  | 'deleteServerCopy'
+  | 'onServerRemoved'
   | 'userStorage'
   | 'userFiles'
   | 'sendMediaSync'

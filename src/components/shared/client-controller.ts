@@ -24,10 +24,10 @@ export class ClientController implements ReactiveController {
   }
 
   hostConnected(): void {
-    window.addEventListener('chat-files-client-changed', this.onChange);
+    window.addEventListener('chat-file-client-changed', this.onChange);
   }
 
   hostDisconnected(): void {
-    window.removeEventListener('chat-files-client-changed', this.onChange);
+    window.removeEventListener('chat-file-client-changed', this.onChange);
   }
 }

@@ -158,7 +158,7 @@ describe('<chat-file-card>', () => {
     );
     expect(text(card)).to.contain('Saved on the server');
     await expect(card).to.be.accessible();
-    button(card, /Remove from server/).click();
+    button(card, /Stop keeping/).click();
     await until(() => !shadow(card).querySelector('[data-server="stored"]'), 10_000, 'removed');
   });
 

@@ -113,7 +113,7 @@ describe('ChatFiles: exchanging files between two clients', () => {
     const seen: TransferSnapshot[] = [];
     const events: TransferSnapshot[] = [];
     const stop = bob.client.watch(file_id, (s) => seen.push(s));
-    bob.client.addEventListener('chat-files-transfer', (e) =>
+    bob.client.addEventListener('chat-file-transfer', (e) =>
       events.push((e as CustomEvent<TransferSnapshot>).detail),
     );
     expect(bob.client.transferState(file_id).state).to.equal('available');
@@ -300,12 +300,12 @@ describe('ChatFiles: exchanging files between two clients', () => {
     const { client } = await makeClient('dave');
     let changed = 0;
     const onChange = () => changed++;
-    window.addEventListener('chat-files-client-changed', onChange);
+    window.addEventListener('chat-file-client-changed', onChange);
     ChatFiles.setDefault(client);
     expect(ChatFiles.default).to.equal(client);
     await client.destroy();
     expect(ChatFiles.default).to.equal(null);
-    window.removeEventListener('chat-files-client-changed', onChange);
+    window.removeEventListener('chat-file-client-changed', onChange);
     expect(changed).to.equal(2);
   });
 });

@@ -15,7 +15,7 @@ describe('ChatFiles and the server copy', () => {
       const roomId = await createRoom(alice.user, [bob.user]);
       const file = makeTestFile(size, size + 7, 'kept.bin');
       const uploads: UploadEventDetail[] = [];
-      alice.client.addEventListener('chat-files-upload', (e) =>
+      alice.client.addEventListener('chat-file-upload-progress', (e) =>
         uploads.push((e as CustomEvent<UploadEventDetail>).detail),
       );
       const phases: string[] = [];

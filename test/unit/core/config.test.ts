@@ -74,12 +74,12 @@ describe('resolveConfig', () => {
   it('warns about unknown keys and ignores them', () => {
     const warnings: string[] = [];
     const config = resolveConfig(
-      { chunk_sise: 1, server_seeding: { storage: 'x' } },
+      { chunk_sise: 1, server_seeding: { storage_dir: 'x' } },
       { onWarning: (m) => warnings.push(m) },
     );
     expect(warnings).toEqual([
       'chat_files: unknown key "chunk_sise" ignored',
-      'chat_files: unknown key "server_seeding.storage" ignored',
+      'chat_files: unknown key "server_seeding.storage_dir" ignored',
     ]);
     expect(config.chunk_size).toBe(65536);
   });
@@ -108,5 +108,74 @@ describe('publicConfig', () => {
     });
     expect(open.federation).toEqual({ enabled: true });
     expect(JSON.stringify(open)).not.toMatch(/secret|b\.example|upload_tiers/);
+  });
+});
+
+describe('resolveConfig: object storage and download modes', () => {
+  const keyOf = (input: Record<string, unknown>) => {
+    try {
+      resolveConfig({ server_seeding: input }, { onWarning: () => {} });
+    } catch (error) {
+      return [(error as ConfigError).key, (error as ConfigError).message];
+    }
+    return null;
+  };
+
+  it('defaults to the disk, streamed by the server, with 5-minute presigned URLs', () => {
+    const { server_seeding: seeding } = resolveConfig({});
+    expect(seeding.storage).toEqual({ driver: 'disk' });
+    expect(seeding.download).toBe('proxy');
+    expect(seeding.presign_expiry_seconds).toBe(300);
+    expect(seeding.accel_location).toBe('/_chat_files_accel/');
+  });
+
+  it('accepts an S3 bucket with redirects', () => {
+    const storage = {
+      driver: 's3',
+      bucket: 'files',
+      region: 'auto',
+      endpoint: 'https://account.r2.cloudflarestorage.com',
+      force_path_style: true,
+    };
+    const config = resolveConfig({ server_seeding: { storage, download: 'redirect' } });
+    expect(config.server_seeding.storage).toEqual(storage);
+  });
+
+  it('names the key that is wrong', () => {
+    expect(keyOf({ storage: { driver: 'ftp' } })?.[0]).toBe('server_seeding.storage.driver');
+    expect(keyOf({ storage: { driver: 's3', region: 'x' } })?.[0]).toBe(
+      'server_seeding.storage.bucket',
+    );
+    expect(keyOf({ storage: { driver: 's3', bucket: 'b' } })?.[0]).toBe(
+      'server_seeding.storage.region',
+    );
+    expect(
+      keyOf({ storage: { driver: 's3', bucket: 'b', region: 'r', endpoint: 'ftp://x' } })?.[0],
+    ).toBe('server_seeding.storage.endpoint');
+    expect(keyOf({ storage: { driver: 'disk', bucket: 'b' } })?.[0]).toBe(
+      'server_seeding.storage.bucket',
+    );
+    expect(keyOf({ download: 'stream' })?.[0]).toBe('server_seeding.download');
+    expect(keyOf({ presign_expiry_seconds: 0 })?.[0]).toBe('server_seeding.presign_expiry_seconds');
+    expect(keyOf({ presign_expiry_seconds: 700_000 })?.[0]).toBe(
+      'server_seeding.presign_expiry_seconds',
+    );
+    expect(keyOf({ accel_location: 'internal' })?.[0]).toBe('server_seeding.accel_location');
+  });
+
+  it('refuses credentials in the config, pointing at the SDK chain, without echoing them', () => {
+    const result = keyOf({
+      storage: { driver: 's3', bucket: 'b', region: 'r', secret_access_key: 'hunter2' },
+    });
+    expect(result?.[0]).toBe('server_seeding.storage.secret_access_key');
+    expect(result?.[1]).toContain('AWS_ACCESS_KEY_ID');
+    expect(result?.[1]).not.toContain('hunter2');
+  });
+
+  it('refuses modes the storage cannot serve', () => {
+    expect(keyOf({ download: 'redirect' })?.[1]).toMatch(/redirect needs object storage/);
+    expect(
+      keyOf({ download: 'accel', storage: { driver: 's3', bucket: 'b', region: 'r' } })?.[1],
+    ).toMatch(/accel serves files from the disk/);
   });
 });

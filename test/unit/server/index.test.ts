@@ -21,7 +21,7 @@ describe('createChatFilesServer', () => {
   it('says what to pass when the host adapter is missing or incomplete', () => {
     expect(() => createChatFilesServer(undefined as never)).toThrow(/options object/);
     expect(() => createChatFilesServer({ host: { authenticate: () => null } as never })).toThrow(
-      /isMember, getRoom, postMessage/,
+      /isMember \(or listRoomIds\)/,
     );
   });
 
@@ -56,7 +56,7 @@ describe('createChatFilesServer', () => {
         status: (code: number) => ((status = code), res),
         json: (value: unknown) => ((body = value), res),
       };
-      handler({} as never, res as never, () => undefined);
+      await handler({} as never, res as never, () => undefined);
       return { status, body };
     };
     try {

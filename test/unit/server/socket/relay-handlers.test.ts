@@ -34,7 +34,7 @@ describe('socket relay', () => {
       transport: 'relay',
       source_socket_id: f.bobSocket.id,
     });
-    expect(reply.session_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(reply.session_id).toMatch(/^r1\.[\w.-]+$/);
     const seen = await request;
     expect(seen.session_id).toBe(reply.session_id);
     return seen;

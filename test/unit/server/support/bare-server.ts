@@ -10,7 +10,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
-import { Server as SocketIOServer } from 'socket.io';
+import { Server as SocketIOServer, type ServerOptions } from 'socket.io';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import {
   createChatFilesServer,
@@ -21,7 +21,7 @@ import {
 import type { ChatFilesConfigInput } from '../../../../src/core/config.js';
 import type { ChatMessage } from '../../../../src/core/protocol.js';
 
-interface TestRoom {
+export interface TestRoom {
   name: string;
   type: string;
   members: Set<string>;
@@ -40,8 +40,23 @@ export interface BareServerOptions {
   host?: Partial<HostAdapter>;
   /** Middleware the host runs before the files router. */
   middleware?: RequestHandler[];
+  /** Options of the socket.io server (e.g. an `adapter` shared with other nodes). */
+  socketOptions?: Partial<ServerOptions>;
+  /** Users and rooms shared with other bare servers, as the nodes of one host app share them. */
+  shared?: BareHostState;
   /** Port to listen on (a restarted server can take its predecessor's). @default a free one */
   port?: number;
+}
+
+/** The host app's users (by token) and rooms. */
+export interface BareHostState {
+  rooms: Map<string, TestRoom>;
+  users: Map<string, { username: string; groups: string[] }>;
+}
+
+/** Fresh, empty host state to hand to several bare servers. */
+export function bareHostState(): BareHostState {
+  return { rooms: new Map(), users: new Map() };
 }
 
 /** A user with a token. */
@@ -76,8 +91,8 @@ export interface BareServer {
   join(roomId: string, username: string): Promise<void>;
   /** Marks a room deleted. */
   deleteRoom(id: string): void;
-  /** Creates a user (member of `general`). */
-  user(username: string, groups?: string[]): BareUser;
+  /** Creates a user (member of `general`), or signs in with a token another node issued. */
+  user(username: string, groups?: string[], token?: string): BareUser;
   /** A socket with no session. */
   anonymousSocket(): Promise<Socket>;
   /** Closes everything; removes the data directory unless `keepData`. */
@@ -89,12 +104,14 @@ const silent = { info() {}, warn() {}, error() {} };
 /** Starts a bare server. */
 export async function startBareServer(options: BareServerOptions = {}): Promise<BareServer> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'chat-files-server-'));
-  const rooms = new Map<string, TestRoom>();
-  const users = new Map<string, { username: string; groups: string[] }>();
+  const { rooms, users } = options.shared ?? bareHostState();
   const messages: ChatMessage[] = [];
   const app = express();
   const http = createServer(app);
-  const io = new SocketIOServer(http, { maxHttpBufferSize: 4 * 1024 * 1024 });
+  const io = new SocketIOServer(http, {
+    maxHttpBufferSize: 4 * 1024 * 1024,
+    ...options.socketOptions,
+  });
 
   const userOf = (token: unknown) =>
     typeof token === 'string' ? (users.get(token) ?? null) : null;
@@ -182,7 +199,7 @@ export async function startBareServer(options: BareServerOptions = {}): Promise<
       partner_username: extra.partner_username,
     });
   };
-  addRoom('general', []);
+  if (!rooms.has('general')) addRoom('general', []);
 
   return {
     url,
@@ -195,13 +212,14 @@ export async function startBareServer(options: BareServerOptions = {}): Promise<
     addRoom,
     async join(roomId, username) {
       rooms.get(roomId)!.members.add(username);
+      // fetchSockets reaches the user's sockets on every node sharing the adapter.
       (await io.in(`user:${username}`).fetchSockets()).forEach((s) => s.join(roomId));
     },
     deleteRoom(id) {
       rooms.get(id)!.deleted = true;
     },
-    user(username, groups = []) {
-      const token = randomBytes(16).toString('hex');
+    user(username, groups = [], existingToken?: string) {
+      const token = existingToken ?? randomBytes(16).toString('hex');
       users.set(token, { username, groups });
       rooms.get('general')!.members.add(username);
       const authed = (p: string, init: RequestInit = {}) =>

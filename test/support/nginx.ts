@@ -1,0 +1,106 @@
+/**
+ * Debian's nginx for tests and benchmarks: started on a free loopback port with a
+ * configuration written into a temporary directory, stopped gracefully.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './test-app.js';
+
+/** Where Debian installs nginx. */
+export const NGINX = '/usr/sbin/nginx';
+
+/** A running nginx. */
+export interface TestNginx {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** Its working directory (configuration, logs). */
+  workDir: string;
+  /** Stops nginx and removes its working directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Workers run as the current user, so they read the server's private blob files (mode
+ * 0600) just as the Node server does. Under root nginx needs this said.
+ */
+const userLine = () => (process.getuid?.() === 0 ? 'user root;' : '');
+
+/**
+ * Starts nginx with one `server` block; `serverBody(port)` is what goes inside it after
+ * the `listen` line. Throws with the install command when nginx is missing.
+ */
+export async function startNginx(serverBody: string): Promise<TestNginx> {
+  if (!existsSync(NGINX)) {
+    throw new Error('nginx is not installed: apt-get install -y nginx-light');
+  }
+  const workDir = mkdtempSync(path.join(tmpdir(), 'chat-files-nginx-'));
+  const port = await freePort();
+  mkdirSync(path.join(workDir, 'logs'), { recursive: true });
+  const conf = path.join(workDir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off;
+${userLine()}
+worker_processes 1;
+pid ${workDir}/nginx.pid;
+error_log ${workDir}/logs/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path ${workDir}/client_body;
+  proxy_temp_path ${workDir}/proxy;
+  fastcgi_temp_path ${workDir}/fastcgi;
+  uwsgi_temp_path ${workDir}/uwsgi;
+  scgi_temp_path ${workDir}/scgi;
+  default_type application/octet-stream;
+  server {
+    listen 127.0.0.1:${port};
+${serverBody}
+  }
+}
+`,
+  );
+  const child: ChildProcess = spawn(NGINX, ['-c', conf, '-p', workDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        rmSync(workDir, { recursive: true, force: true });
+        resolve();
+      };
+      if (child.exitCode !== null || child.signalCode !== null) return done();
+      // A graceful stop first; a worker stuck on a connection gets 5 s.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+      child.kill('SIGQUIT');
+    });
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`nginx exited: ${stderr}`);
+    }
+    try {
+      await fetch(`${url}/`, { method: 'HEAD' });
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`nginx did not start: ${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { url, workDir, stop };
+}
