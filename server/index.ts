@@ -18,6 +18,8 @@ import {
   type ResolvedServerOptions,
 } from './options.js';
 import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { checkReadiness, type ReadinessReport } from './health.js';
+import { ChatFilesMetrics } from './metrics.js';
 import { buildRouter } from './router.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
@@ -64,6 +66,9 @@ export type {
 } from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
+export type { ReadinessReport } from './health.js';
+export { ChatFilesMetrics } from './metrics.js';
+export { createJsonLogger, pinoLogger, requestLogging, redactUrl } from './logging.js';
 export { ChatFilesError } from './errors.js';
 export {
   authInputFrom,
@@ -116,6 +121,10 @@ export interface ChatFilesServer {
   readonly wellKnown: RequestHandler;
   /** Federation (rooms, text relay) for the host app; `null` while `federation.enabled` is false. */
   readonly federation: ChatFilesFederation | null;
+  /** Prometheus metrics of this node; the host serves `metrics.registry` (e.g. at `/metrics`). */
+  readonly metrics: ChatFilesMetrics;
+  /** Whether the metadata store and blob storage answer (for a readiness endpoint). */
+  readiness(): Promise<ReadinessReport>;
 }
 
 /** This instance's origin for federation, checked; throws a message that says what to pass. */
@@ -165,6 +174,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     resolved.blobStorage ??
     configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
+  const relay = new RelaySessions(resolved.relaySessionKey ?? undefined);
+  const metrics = new ChatFilesMetrics({
+    registry: resolved.metricsRegistry ?? undefined,
+    // Sockets of this node only: each node reports its own.
+    localSockets: () => ioServers.reduce((sum, io) => sum + io.of('/').sockets.size, 0),
+    openRelaySessions: () => relay.size,
+  });
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
@@ -176,7 +192,8 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
+    relay,
+    metrics,
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -239,6 +256,8 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
       );
       detachers.push(listenToRelayNotices(ctx, io));
     },
+    metrics,
+    readiness: () => checkReadiness(ctx),
     runCleanup: () => runCleanup(ctx),
     joinRooms: (username) => syncUserRooms(ctx, username),
     close() {

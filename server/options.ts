@@ -3,6 +3,7 @@
  * them once into a fully required object.
  */
 import path from 'node:path';
+import type { Registry } from 'prom-client';
 import {
   resolveConfig,
   type ChatFilesConfig,
@@ -69,6 +70,8 @@ export interface ChatFilesServerOptions {
   uploadLocker?: Locker;
   /** Which upload may store a file; pass a shared one (e.g. `RedisUploadGate`) on several nodes. @default in memory */
   uploadGate?: UploadGate;
+  /** prom-client registry to add the `chat_files_*` metrics to. @default a registry of its own */
+  metricsRegistry?: Registry;
 }
 
 /** Options after defaults are applied. */
@@ -90,6 +93,7 @@ export interface ResolvedServerOptions {
   relaySessionKey: string | Buffer | null;
   uploadLocker: Locker | null;
   uploadGate: UploadGate | null;
+  metricsRegistry: Registry | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -158,5 +162,6 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     relaySessionKey: options.relaySessionKey ?? null,
     uploadLocker: options.uploadLocker ?? null,
     uploadGate: options.uploadGate ?? null,
+    metricsRegistry: options.metricsRegistry ?? null,
   };
 }

@@ -33,6 +33,7 @@ const JSON_LIMIT = '16kb';
 /** Builds the router for a server context. */
 export function buildRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  router.use(ctx.metrics.httpMiddleware());
   // Before the JSON parser: a signature covers the exact bytes of the body.
   router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
   // Before the JSON parser too: tus bodies are raw bytes, read by the tus server itself.

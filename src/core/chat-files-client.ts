@@ -13,7 +13,6 @@ import {
   type ChatFilesConfigInput,
 } from './config.js';
 import { ChatFilesClientError, toClientError, type ClientErrorCode } from './errors.js';
-import { fetchFederatedFile } from './federated-download.js';
 import type { FederatedFile } from './federated-file.js';
 import { FileCache } from './file-cache.js';
 import { LocalFiles } from './local-files.js';
@@ -41,8 +40,16 @@ import {
 } from './storage-mirrors.js';
 import { TransferManager } from './transfer-manager.js';
 import type { TransferSnapshot } from './transfer-state.js';
-import { RelayHub } from './transports/relay-transport.js';
-import { PeerLinks } from './transports/webrtc-transport.js';
+import { ChannelSeeding } from './transports/channel-seeding.js';
+import { PeerLinks } from './transports/peer-link.js';
+import { RelayHub, relaySources } from './transports/relay-transport.js';
+import { serverSources } from './transports/server-transport.js';
+import {
+  describeUploadLimits,
+  UploadBudget,
+  type UploadLimits,
+} from './transports/upload-budget.js';
+import { webRtcSources } from './transports/webrtc-source.js';
 import { WorkerBridge, type FileWorkerFactory } from './worker-bridge.js';
 
 /** Options of {@link ChatFiles}. */
@@ -177,15 +184,14 @@ export class ChatFiles extends EventTarget {
   private readonly worker: WorkerBridge;
   private readonly local: LocalFiles;
   private readonly links: PeerLinks;
+  private readonly seeding: ChannelSeeding;
   private readonly relay: RelayHub;
+  private readonly budget: UploadBudget;
   private readonly statuses: ServerStatusBatcher;
   private readonly ledger = new AuthorizationLedger();
   private readonly revoked = new Set<string>();
   /** Files of other instances (federation): fetched from their origin, kept in this tab only. */
-  private readonly federatedFiles = new Map<
-    string,
-    { file?: File; promise?: Promise<File>; controller?: AbortController }
-  >();
+  private readonly federatedFiles = new Map<string, File>();
   private readonly ownsSocket: boolean;
   private readonly log: (message: string, error?: unknown) => void;
   private readonly detach: Array<() => void> = [];
@@ -233,15 +239,26 @@ export class ChatFiles extends EventTarget {
       lookup: (fileId: string) => this.local.lookup(fileId),
       readPiece: (fileId: string, index: number) => this.readPieceForPeer(fileId, index),
     };
-    this.links = new PeerLinks({
-      socket: this.socket,
-      RTCPeerConnection: RTC,
-      iceServers: this.config.ice_servers,
+    this.budget = new UploadBudget({
+      max_upload_rate: this.config.max_upload_rate,
+      max_concurrent_uploads: this.config.max_concurrent_uploads,
+    });
+    this.seeding = new ChannelSeeding({
       chunkSize: this.config.chunk_size,
       provider,
       isAuthorized: (fileId, socketId) => this.ledger.has(fileId, socketId),
-      authorize: (fileId, socketId) => this.ledger.grant(fileId, socketId),
       refuse: (fileId) => this.revoked.has(fileId),
+      budget: this.budget,
+    });
+    this.links = new PeerLinks({
+      RTCPeerConnection: RTC,
+      iceServers: this.config.ice_servers,
+      localId: () => this.socket.id ?? '',
+      signal: (message) => {
+        if (this.socket.connected) this.socket.emit('chat:file:signal', message);
+      },
+      onChannel: (link, channel) => this.seeding.serve(link, channel),
+      authorize: (fileId, socketId) => this.ledger.grant(fileId, socketId),
     });
     this.relay = new RelayHub({
       socket: this.socket,
@@ -249,6 +266,7 @@ export class ChatFiles extends EventTarget {
       chunkSize: this.config.chunk_size,
       windowFrames: this.config.relay_batch_size,
       refuse: (fileId) => this.revoked.has(fileId),
+      budget: this.budget,
       onServed: (fileId, socketId) => this.ledger.grant(fileId, socketId),
     });
     this.statuses = new ServerStatusBatcher(this.socket);
@@ -256,10 +274,12 @@ export class ChatFiles extends EventTarget {
       socket: this.socket,
       worker: this.worker,
       config: this.config,
-      rest: this.rest,
-      links: this.links,
-      relay: this.relay,
       local: this.local,
+      sources: [
+        webRtcSources(this.links, this.config.webrtc_timeout),
+        relaySources(this.relay, this.config.webrtc_timeout),
+        serverSources(this.rest),
+      ],
       log: this.log,
       onComplete: (fileId) => this.registerSeed(fileId),
       onSnapshot: (snapshot) => {
@@ -302,6 +322,7 @@ export class ChatFiles extends EventTarget {
     });
     if (this.config.server_seeding.enabled) void this.track(this.uploads.resumeUnfinished());
 
+    this.on('chat:file:signal', (event) => this.links.receive(event));
     this.on('chat:file:probe', (event) => void this.answerProbe(event));
     this.on('chat:file:revoked', (event) => this.onRevokedEvent(event.file_id));
   }
@@ -594,60 +615,66 @@ export class ChatFiles extends EventTarget {
     options: { password?: string } = {},
   ): Promise<File> {
     if (this.destroyed) return Promise.reject(destroyedError());
-    const gone = () => new ChatFilesClientError('ERR_GONE', 'This file is no longer available.');
-    if (this.revoked.has(fileId)) return Promise.reject(gone());
-    const entry = this.federatedFiles.get(fileId) ?? {};
-    if (entry.file) return Promise.resolve(entry.file);
-    if (entry.promise) return entry.promise;
-    const controller = new AbortController();
-    const publish = (snapshot: Omit<TransferSnapshot, 'file_id'>) =>
-      this.transfers.publish({ file_id: fileId, ...snapshot });
-    publish({ state: 'connecting', progress: 0, transport: 'federated' });
-    const promise = fetchFederatedFile(federated, {
-      signal: controller.signal,
-      password: options.password,
-      onProgress: (loaded, total) =>
-        publish({
-          state: 'transferring',
-          progress: total === 0 ? 100 : Math.floor((loaded / total) * 100),
-          transport: 'federated',
-        }),
-    }).then(
+    if (this.revoked.has(fileId)) {
+      return Promise.reject(
+        new ChatFilesClientError('ERR_GONE', 'This file is no longer available.'),
+      );
+    }
+    const held = this.federatedFiles.get(fileId);
+    if (held) return Promise.resolve(held);
+    return this.transfers.requestFederatedFile(fileId, federated, options).then(
       (file) => {
-        this.federatedFiles.set(fileId, { file });
-        publish({ state: 'complete', progress: 100, transport: 'federated' });
+        this.federatedFiles.set(fileId, file);
         return file;
       },
       (error: unknown) => {
-        this.federatedFiles.delete(fileId);
-        const failure = toClientError(error, 'ERR_NETWORK');
-        if (failure.code === 'ERR_CANCELLED') {
-          publish({ state: 'available', progress: 0 });
-        } else {
-          if (failure.code === 'ERR_GONE') this.revoked.add(fileId);
-          publish({
-            state: failure.code === 'ERR_GONE' ? 'unavailable' : 'error',
-            progress: 0,
-            error: { code: failure.code, message: failure.message },
-          });
-        }
-        throw failure;
+        if ((error as ChatFilesClientError).code === 'ERR_GONE') this.revoked.add(fileId);
+        throw error;
       },
     );
-    this.federatedFiles.set(fileId, { promise, controller });
-    return promise;
   }
 
   /** Stops a running download; the pieces already received stay cached for later. */
   cancelTransfer(fileId: string): void {
     this.transfers.cancelTransfer(fileId);
-    this.federatedFiles.get(fileId)?.controller?.abort();
+  }
+
+  /**
+   * Looks for sources again now, for a download that waits for someone who holds the file
+   * (calling {@link requestFile} again does the same).
+   */
+  retryTransfer(fileId: string): void {
+    this.transfers.retry(fileId);
+  }
+
+  /**
+   * What this client spends on seeding others: `max_upload_rate` (bytes/s, `null` for no
+   * limit), `max_concurrent_uploads`, the uploads running now, and a sentence for a tooltip.
+   */
+  get uploadLimits(): UploadLimits & { active_uploads: number; description: string } {
+    const limits = this.budget.current;
+    return {
+      ...limits,
+      active_uploads: this.budget.activeUploads,
+      description: describeUploadLimits(limits),
+    };
+  }
+
+  /** Changes the seeding limits of this client (for example from a settings screen). */
+  setUploadLimits(limits: Partial<UploadLimits>): void {
+    const checked = resolveConfig(limits, { onWarning: () => {} });
+    this.budget.set({
+      ...(limits.max_upload_rate !== undefined ? { max_upload_rate: checked.max_upload_rate } : {}),
+      ...(limits.max_concurrent_uploads !== undefined
+        ? { max_concurrent_uploads: checked.max_concurrent_uploads }
+        : {}),
+    });
   }
 
   /** The file if this client already has it (memory or cache); never touches the network. */
   async getFile(fileId: string): Promise<File | null> {
     if (this.destroyed || this.revoked.has(fileId)) return null;
-    const remote = this.federatedFiles.get(fileId)?.file;
+    const remote = this.federatedFiles.get(fileId);
     if (remote) return remote;
     const local = this.local.get(fileId);
     if (local) return local.file;
@@ -842,6 +869,7 @@ export class ChatFiles extends EventTarget {
     this.transfers.destroy();
     this.statuses.destroy(destroyedError());
     this.relay.destroy();
+    this.seeding.destroy();
     this.links.destroy();
     for (const off of this.detach) off();
     this.detach.length = 0;

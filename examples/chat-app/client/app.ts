@@ -121,7 +121,8 @@ class ChatPage {
   }
 
   private connect(): void {
-    const socket = io({ withCredentials: true });
+    // WebSocket only: behind a balancer without sticky sessions, polling would reach other nodes.
+    const socket = io({ withCredentials: true, transports: ['websocket'] });
     this.socket = socket;
     const status = $('connection');
     socket.on('connect', () => {

@@ -56,7 +56,7 @@ const ANNOUNCE_AT = [25, 50, 75];
  * @tag chat-file-card
  * @summary A file shared in a chat room.
  * @event chat-file-state - The state changed; `detail` is the transfer snapshot `{ file_id, state, progress, transport?, ... }`.
- * @event chat-file-complete - The download finished; `detail` is `{ file_id, file, transport }`.
+ * @event chat-file-complete - The download finished; `detail` is `{ file_id, file, transport, bytes_by_transport }`.
  * @event chat-file-error - A transfer or server action failed; `detail` is `{ code, message, file_id }`.
  * @csspart base - The card.
  * @csspart thumbnail - The thumbnail or icon.
@@ -564,6 +564,7 @@ export class ChatFileCard extends LitElement {
       file_id: fileId,
       file,
       transport: this.transport,
+      bytes_by_transport: this.clients.client?.transferState(fileId).bytes_by_transport ?? {},
     });
     if (!this.preview?.url && canPreview(this.mimeType)) {
       const content = await loadPreview(file, this.mimeType);

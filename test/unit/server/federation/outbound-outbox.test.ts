@@ -69,17 +69,19 @@ describe('federation outbox', () => {
     });
     apps.push(b);
 
-    const cardsOnB = () =>
-      b.chat.store
-        .messages(room.body.id)
+    const cardsOnB = async () =>
+      (await b.chat.store.messages(room.body.id))
         .map((m) => decodeFileMessage(m.content))
         .filter((card) => card !== null)
         .map((card) => card!.name);
-    await eventually(() => b.chat.store.getRoom(room.body.id) !== null && cardsOnB().length >= 5);
+    await eventually(
+      async () =>
+        (await b.chat.store.getRoom(room.body.id)) !== null && (await cardsOnB()).length >= 5,
+    );
     await a.chat.files.federation!.idle();
     // Further passes of the job find nothing left to send, and nothing arrives twice.
     await settle(1500);
-    expect(cardsOnB().sort()).toEqual(names);
+    expect((await cardsOnB()).sort()).toEqual(names);
     expect(await a.chat.files.store.federation.due(Number.MAX_SAFE_INTEGER, 100)).toEqual([]);
   }, 60_000);
 });
