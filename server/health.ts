@@ -41,7 +41,7 @@ async function answers(check: () => Promise<unknown>): Promise<boolean> {
 export async function checkReadiness(ctx: ServerContext): Promise<ReadinessReport> {
   const [storage, store, blobs] = await Promise.all([
     answers(() => ctx.ready),
-    answers(() => ctx.store.getFile(PROBE_ID)),
+    answers(() => ctx.store.files.get(PROBE_ID)),
     answers(() => ctx.blobs.size(PROBE_ID)),
   ]);
   return { ready: storage && store && blobs, checks: { storage, store, blobs } };

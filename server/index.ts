@@ -11,13 +11,13 @@ import type { ServerContext } from './context.js';
 import { withHostDefaults } from './host-adapter.js';
 import { joinUserRooms, syncUserRooms } from './host-rooms.js';
 import { FederationService, type ChatFilesFederation } from './federation/federation.js';
-import { loadOrCreateKeys } from './federation/signing.js';
+import { loadInstanceKeys } from './federation/instance-keys.js';
 import {
   resolveServerOptions,
   type ChatFilesServerOptions,
   type ResolvedServerOptions,
 } from './options.js';
-import { reconcileStorage, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
 import { checkReadiness, type ReadinessReport } from './health.js';
 import { ChatFilesMetrics } from './metrics.js';
 import { buildRouter } from './router.js';
@@ -37,6 +37,7 @@ import { signalHandlers } from './socket/signal-handlers.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import { PostgresMetadataStore } from './store/postgres-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
@@ -52,7 +53,16 @@ export type {
   Handshake,
 } from './host-adapter.js';
 export type { ChatFilesFederation, DeliveryResult } from './federation/federation.js';
-export type { MetadataStore } from './store/metadata-store.js';
+export type {
+  MetadataStore,
+  StoreScope,
+  FileStore,
+  ServerCopyStore,
+  ClaimStore,
+  ShareStore,
+  FederationStore,
+  LeaseResult,
+} from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
 export type { ReadinessReport } from './health.js';
@@ -69,10 +79,14 @@ export {
 } from './auth-helpers.js';
 export type { SessionTokenOptions } from './auth-helpers.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
+export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
+
+/** Name of the shared secret that signs relay session ids. */
+const RELAY_SESSION_SECRET = 'relay-session-key';
 
 /** How often idle relay sessions are looked for. */
 const RELAY_SWEEP_INTERVAL_MS = 30_000;
@@ -134,6 +148,18 @@ function federationOrigin(publicOrigin: string | null): string {
   return url.origin;
 }
 
+/** The store the options ask for: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`. */
+function openStore(options: ResolvedServerOptions): MetadataStore {
+  if (options.databaseUrl) {
+    return new PostgresMetadataStore({
+      connectionString: options.databaseUrl,
+      now: options.now,
+      logger: options.logger,
+    });
+  }
+  return new SqliteMetadataStore(path.join(options.dataDir, DATABASE_FILE), { now: options.now });
+}
+
 /** Creates the chat-files server for a host app. */
 export function createChatFilesServer(options: ChatFilesServerOptions): ChatFilesServer {
   const resolved = resolveServerOptions(options);
@@ -143,8 +169,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     : null;
   const ownsStore = resolved.store === null;
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
-  const store =
-    resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
+  const store = resolved.store ?? openStore(resolved);
   const blobs =
     resolved.blobStorage ??
     configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
@@ -176,7 +201,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     federation: null,
   };
   if (origin !== null) {
-    ctx.federation = new FederationService(ctx, origin, loadOrCreateKeys(resolved.dataDir));
+    const keys = loadInstanceKeys({
+      store,
+      sharedStore: !(store instanceof SqliteMetadataStore),
+      dataDir: resolved.dataDir,
+      configuredKey: resolved.federationKey,
+    });
+    ctx.federation = new FederationService(ctx, origin, keys);
   }
   const federation = ctx.federation;
   const wellKnown: RequestHandler = (req, res, next) => {
@@ -186,8 +217,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
       .json({ error: 'Federation is turned off on this server.', code: 'ERR_NOT_FOUND' });
   };
   const ready = (async () => {
+    // Without a configured key, every node sharing the store signs relay sessions with
+    // the one the store holds (on SQLite, one node's own).
+    if (resolved.relaySessionKey === null) {
+      relay.useKey(await store.sharedSecret(RELAY_SESSION_SECRET));
+    }
     await blobs.init();
-    await reconcileStorage(ctx);
+    await reconcileOnce(ctx);
   })();
   ctx.ready = ready;
   // Routes await `ready` themselves; this only keeps a failure from going unhandled.
@@ -232,7 +268,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
-        federation?.close();
+        await federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;
         ctx.relay.clear();

@@ -40,8 +40,20 @@ export interface ChatFilesServerOptions {
   logger?: Logger;
   /** Start the periodic cleanup job. @default true */
   cleanupJob?: boolean;
-  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
+  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db`, or a `PostgresMetadataStore` when `databaseUrl` is set */
   store?: MetadataStore;
+  /**
+   * PostgreSQL connection string (`postgres://user:password@host:5432/database`). When
+   * set (and no `store` is passed), metadata lives in that database, so several nodes can
+   * share it; otherwise in SQLite inside `dataDir`.
+   * @default null
+   */
+  databaseUrl?: string | null;
+  /**
+   * This instance's federation signing key (PEM, PKCS#8 Ed25519), the same on every node.
+   * @default null (from the shared store on PostgreSQL, else a key file generated in `dataDir`)
+   */
+  federationKey?: string | null;
   /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
@@ -49,7 +61,7 @@ export interface ChatFilesServerOptions {
   /**
    * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
    * must be given the same key so that any node can check a session another opened.
-   * @default a random key for this process (fine on a single node)
+   * @default a secret kept in the metadata store, shared by every node that shares the store
    */
   relaySessionKey?: string | Buffer;
   /** prom-client registry to add the `chat_files_*` metrics to. @default a registry of its own */
@@ -68,6 +80,8 @@ export interface ResolvedServerOptions {
   /** Absolute directory of stored blobs. */
   storageDir: string;
   store: MetadataStore | null;
+  databaseUrl: string | null;
+  federationKey: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
   relaySessionKey: string | Buffer | null;
@@ -81,6 +95,17 @@ export const consoleLogger: Logger = {
   error: (message, error) =>
     console.error(`[chat-files] ${message}`, error instanceof Error ? error.stack : (error ?? '')),
 };
+
+/** A PostgreSQL connection string, checked; throws a message that says what to pass. */
+function checkedDatabaseUrl(url: string | null | undefined): string | null {
+  if (url === undefined || url === null || url === '') return null;
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new TypeError(
+      'createChatFilesServer(options): databaseUrl must be a PostgreSQL connection string (postgres://user:password@host:5432/database)',
+    );
+  }
+  return url;
+}
 
 /** Fills in defaults and validates; throws with a message that says what to pass. */
 export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedServerOptions {
@@ -122,6 +147,8 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     cleanupJob: options.cleanupJob ?? true,
     storageDir,
     store: options.store ?? null,
+    databaseUrl: checkedDatabaseUrl(options.databaseUrl),
+    federationKey: options.federationKey ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     relaySessionKey: options.relaySessionKey ?? null,

@@ -17,7 +17,11 @@ import {
   shareDownloadRoute,
   sharePreviewRoute,
 } from './routes/share-routes.js';
-import { removeFromServerRoute, storePermanentlyRoute } from './routes/storage-routes.js';
+import {
+  deleteServerCopyRoute,
+  removeFromServerRoute,
+  storePermanentlyRoute,
+} from './routes/storage-routes.js';
 import { findSdkDir, sdkRoutes } from './sdk-routes.js';
 import { uploadRoute } from './routes/upload-route.js';
 import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
@@ -56,6 +60,7 @@ export function buildRouter(ctx: ServerContext): Router {
   router.post('/upload', uploadRoute(ctx));
   router.post('/store-permanently', storePermanentlyRoute(ctx));
   router.post('/remove-from-server', removeFromServerRoute(ctx));
+  router.post('/delete-server-copy', deleteServerCopyRoute(ctx));
   // Express 5 routes HEAD to GET handlers; the handler answers HEAD without a body.
   router.get('/:file_id/download', downloadRoute(ctx));
   router.post('/:file_id/shares', createShareRoute(ctx));

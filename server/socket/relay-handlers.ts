@@ -114,6 +114,8 @@ function frameLength(data: unknown): number | null {
 }
 
 async function relayRequest({ ctx, io, socket, user }: SocketScope, payload: unknown) {
+  // Sessions are signed with the shared key, which is loaded while getting ready.
+  await ctx.ready;
   const fields = asObject(payload);
   const file = await requireFileInRoom(
     ctx,

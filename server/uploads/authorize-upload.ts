@@ -67,7 +67,7 @@ export async function authorizeUpload(
   fileId: string,
 ): Promise<StoredFile> {
   const { config } = ctx;
-  const record = await ctx.store.getFile(fileId);
+  const record = await ctx.store.files.get(fileId);
   if (!record) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file; share it first.');
   if (record.sender !== username) {
     throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may upload it.');
@@ -80,9 +80,9 @@ export async function authorizeUpload(
       `The file is larger than the ${config.max_file_size}-byte limit.`,
     );
   }
-  if (isServable(ctx, await ctx.store.getServerSeed(fileId))) throw alreadyStored();
+  if (isServable(ctx, await ctx.store.copies.get(fileId))) throw alreadyStored();
   const cap = config.server_seeding.max_total_storage_bytes;
-  const { pinned_bytes: pinned } = await ctx.store.storageUsage();
+  const { pinned_bytes: pinned } = await ctx.store.copies.usage();
   if (pinned + record.size > cap) throw storageCapError(pinned, cap);
   return record;
 }
@@ -106,7 +106,7 @@ export async function admitUpload(
   }
   try {
     // Between the check and the gate another upload may have finished.
-    if (isServable(ctx, await ctx.store.getServerSeed(fileId))) throw alreadyStored();
+    if (isServable(ctx, await ctx.store.copies.get(fileId))) throw alreadyStored();
   } catch (error) {
     await pass.release();
     throw error;
