@@ -59,7 +59,7 @@ export async function sdkTransfer(
 export const WARM_UP_SIZE = 4 * MiB;
 
 /** Connects a bare data channel between two pages, signalled through the benchmark. */
-async function connectBare(offerer: BenchPage, answerer: BenchPage): Promise<void> {
+export async function connectBare(offerer: BenchPage, answerer: BenchPage): Promise<void> {
   const offer = await offerer.call('rtcOffer');
   const answer = await answerer.call('rtcAnswer', offer);
   await offerer.call('rtcAccept', answer);

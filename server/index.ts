@@ -34,6 +34,7 @@ import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
+import { closeTusEndpoint } from './tus/tus-route.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
@@ -82,6 +83,8 @@ export { SqliteMetadataStore } from './store/sqlite-store.js';
 export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
+export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
+export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 
@@ -268,6 +271,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
+        closeTusEndpoint(ctx);
         await federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;

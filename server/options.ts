@@ -13,6 +13,8 @@ import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapterInput } from './host-adapter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import type { Locker } from '@tus/server';
+import type { UploadGate } from './uploads/upload-gate.js';
 
 /** Where the server writes its diagnostics. Never receives secrets or file contents. */
 export interface Logger {
@@ -64,6 +66,10 @@ export interface ChatFilesServerOptions {
    * @default a secret kept in the metadata store, shared by every node that shares the store
    */
   relaySessionKey?: string | Buffer;
+  /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
+  uploadLocker?: Locker;
+  /** Which upload may store a file; pass a shared one (e.g. `RedisUploadGate`) on several nodes. @default in memory */
+  uploadGate?: UploadGate;
   /** prom-client registry to add the `chat_files_*` metrics to. @default a registry of its own */
   metricsRegistry?: Registry;
 }
@@ -85,6 +91,8 @@ export interface ResolvedServerOptions {
   blobStorage: BlobStorage | null;
   now: () => number;
   relaySessionKey: string | Buffer | null;
+  uploadLocker: Locker | null;
+  uploadGate: UploadGate | null;
   metricsRegistry: Registry | null;
 }
 
@@ -152,6 +160,8 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     relaySessionKey: options.relaySessionKey ?? null,
+    uploadLocker: options.uploadLocker ?? null,
+    uploadGate: options.uploadGate ?? null,
     metricsRegistry: options.metricsRegistry ?? null,
   };
 }

@@ -24,6 +24,7 @@ import {
 } from './routes/storage-routes.js';
 import { findSdkDir, sdkRoutes } from './sdk-routes.js';
 import { uploadRoute } from './routes/upload-route.js';
+import { tusEndpoint } from './tus/tus-route.js';
 import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
 
 /** Largest JSON body the routes accept; they only ever carry a file id or share options. */
@@ -35,6 +36,10 @@ export function buildRouter(ctx: ServerContext): Router {
   router.use(ctx.metrics.httpMiddleware());
   // Before the JSON parser: a signature covers the exact bytes of the body.
   router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
+  // Before the JSON parser too: tus bodies are raw bytes, read by the tus server itself.
+  const tus = tusEndpoint(ctx).handler;
+  router.all('/tus', tus);
+  router.all('/tus/:upload_id', tus);
   // A host that already parsed JSON keeps its result; express.json skips parsed bodies.
   router.use(express.json({ limit: JSON_LIMIT }));
 

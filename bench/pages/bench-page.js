@@ -290,6 +290,34 @@ function rtcClose() {
   channel = null;
 }
 
+// ---- 8. swarm: seeding limits and the first byte -----------------------------------------
+
+/** Sets this page's seeding limits (`max_upload_rate`, `max_concurrent_uploads`). */
+function setUploadLimits(limits) {
+  client.setUploadLimits(limits);
+  return client.uploadLimits;
+}
+
+/** Sender of the bare first-byte baseline: answers each `want` with the file's first frame. */
+async function rtcServeFirst(key) {
+  const first = await files.get(key).slice(0, 65536).arrayBuffer();
+  channel.onmessage = (event) => {
+    if (event.data === 'want') channel.send(first);
+  };
+}
+
+/** Receiver of the bare first-byte baseline: ms from asking to the first message. */
+function rtcFirstMessage() {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    channel.onmessage = () => {
+      channel.onmessage = null;
+      resolve(performance.now() - started);
+    };
+    channel.send('want');
+  });
+}
+
 // ---- 3. bare socket.io relays --------------------------------------------------------------
 
 /**
@@ -515,6 +543,9 @@ async function renderText(messages) {
 
 window.bench = {
   init,
+  setUploadLimits,
+  rtcServeFirst,
+  rtcFirstMessage,
   makeFile,
   dropFile,
   hashProduct,

@@ -9,24 +9,21 @@ import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { formatBytes } from '../quota.js';
 import type { StoredFile } from '../store/metadata-store.js';
+import { randomBytes } from 'node:crypto';
 import { MAX_ID_LENGTH } from '../validate.js';
 import { MemoryUploadGate, type UploadGate, type UploadPass } from './upload-gate.js';
 
 const gates = new WeakMap<ServerContext, UploadGate>();
 
-/** The upload gate of a server (memory unless one was installed with {@link useUploadGate}). */
+/** The upload gate of a server: the `uploadGate` option, else one in this process's memory. */
 export function uploadGate(ctx: ServerContext): UploadGate {
+  if (ctx.options.uploadGate) return ctx.options.uploadGate;
   let gate = gates.get(ctx);
   if (!gate) {
     gate = new MemoryUploadGate();
     gates.set(ctx, gate);
   }
   return gate;
-}
-
-/** Installs a shared gate, for servers that run on several nodes. */
-export function useUploadGate(ctx: ServerContext, gate: UploadGate): void {
-  gates.set(ctx, gate);
 }
 
 /** A `file_id` as a client sent it, validated. */
@@ -87,6 +84,22 @@ export async function authorizeUpload(
   return record;
 }
 
+/** Takes the upload gate of `fileId` for `holder`, or throws 409 while another upload holds it. */
+export async function enterUploadGate(
+  ctx: ServerContext,
+  fileId: string,
+  holder: string,
+): Promise<UploadPass> {
+  const pass = await uploadGate(ctx).tryAcquire(fileId, holder);
+  if (!pass) {
+    throw new ChatFilesError(
+      'ERR_CONFLICT',
+      'Another upload of this file is running; only one of them can store it.',
+    );
+  }
+  return pass;
+}
+
 /**
  * {@link authorizeUpload} and then the file's upload gate: resolves the record and the
  * pass, or throws 409 while another upload of the same file runs.
@@ -97,13 +110,7 @@ export async function admitUpload(
   fileId: string,
 ): Promise<{ record: StoredFile; pass: UploadPass }> {
   const record = await authorizeUpload(ctx, username, fileId);
-  const pass = await uploadGate(ctx).tryAcquire(fileId);
-  if (!pass) {
-    throw new ChatFilesError(
-      'ERR_CONFLICT',
-      'Another upload of this file is running; only one of them can store it.',
-    );
-  }
+  const pass = await enterUploadGate(ctx, fileId, randomBytes(16).toString('hex'));
   try {
     // Between the check and the gate another upload may have finished.
     if (isServable(ctx, await ctx.store.copies.get(fileId))) throw alreadyStored();

@@ -13,7 +13,6 @@ import {
   type ChatFilesConfigInput,
 } from './config.js';
 import { ChatFilesClientError, toClientError, type ClientErrorCode } from './errors.js';
-import { fetchFederatedFile } from './federated-download.js';
 import type { FederatedFile } from './federated-file.js';
 import { FileCache } from './file-cache.js';
 import { LocalFiles } from './local-files.js';
@@ -30,6 +29,7 @@ import {
 } from './protocol.js';
 import { RestClient } from './rest-client.js';
 import { ServerStatusBatcher } from './server-status.js';
+import { ServerUploads, type UploadEventDetail } from './server-uploads.js';
 import { validateShare } from './share-validation.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 import {
@@ -40,8 +40,16 @@ import {
 } from './storage-mirrors.js';
 import { TransferManager } from './transfer-manager.js';
 import type { TransferSnapshot } from './transfer-state.js';
-import { RelayHub } from './transports/relay-transport.js';
-import { PeerLinks } from './transports/webrtc-transport.js';
+import { ChannelSeeding } from './transports/channel-seeding.js';
+import { PeerLinks } from './transports/peer-link.js';
+import { RelayHub, relaySources } from './transports/relay-transport.js';
+import { serverSources } from './transports/server-transport.js';
+import {
+  describeUploadLimits,
+  UploadBudget,
+  type UploadLimits,
+} from './transports/upload-budget.js';
+import { webRtcSources } from './transports/webrtc-source.js';
 import { WorkerBridge, type FileWorkerFactory } from './worker-bridge.js';
 
 /** Options of {@link ChatFiles}. */
@@ -73,6 +81,8 @@ export interface ChatFilesClientOptions {
   cacheName?: string;
   /** Creates the file worker, for hosts whose CSP forbids the inlined `blob:` worker. */
   fileWorker?: FileWorkerFactory;
+  /** Bytes per request of an upload to the server (tus PATCH). @default 8388608 (8 MiB) */
+  uploadChunkSize?: number;
   /**
    * The `RTCPeerConnection` constructor; `null` disables WebRTC (the relay is used at once).
    * @default globalThis.RTCPeerConnection, or null when the browser has none
@@ -119,14 +129,7 @@ export interface ShareEventDetail {
   mime_type: string;
 }
 
-/** Detail of the `chat-file-upload-progress` event. */
-export interface UploadEventDetail {
-  file_id: string;
-  state: 'uploading' | 'done' | 'error';
-  loaded: number;
-  total: number;
-  error?: { code: ClientErrorCode; message: string };
-}
+export type { UploadEventDetail } from './server-uploads.js';
 
 /** Events a {@link ChatFiles} client dispatches (CustomEvents). */
 export interface ChatFilesEventMap {
@@ -181,19 +184,18 @@ export class ChatFiles extends EventTarget {
   private readonly worker: WorkerBridge;
   private readonly local: LocalFiles;
   private readonly links: PeerLinks;
+  private readonly seeding: ChannelSeeding;
   private readonly relay: RelayHub;
+  private readonly budget: UploadBudget;
   private readonly statuses: ServerStatusBatcher;
   private readonly ledger = new AuthorizationLedger();
   private readonly revoked = new Set<string>();
   /** Files of other instances (federation): fetched from their origin, kept in this tab only. */
-  private readonly federatedFiles = new Map<
-    string,
-    { file?: File; promise?: Promise<File>; controller?: AbortController }
-  >();
+  private readonly federatedFiles = new Map<string, File>();
   private readonly ownsSocket: boolean;
   private readonly log: (message: string, error?: unknown) => void;
   private readonly detach: Array<() => void> = [];
-  private readonly uploads = new Map<string, Promise<UploadResponse>>();
+  private readonly uploads: ServerUploads;
   private readonly background = new Set<Promise<unknown>>();
   private destroyed = false;
 
@@ -237,15 +239,26 @@ export class ChatFiles extends EventTarget {
       lookup: (fileId: string) => this.local.lookup(fileId),
       readPiece: (fileId: string, index: number) => this.readPieceForPeer(fileId, index),
     };
-    this.links = new PeerLinks({
-      socket: this.socket,
-      RTCPeerConnection: RTC,
-      iceServers: this.config.ice_servers,
+    this.budget = new UploadBudget({
+      max_upload_rate: this.config.max_upload_rate,
+      max_concurrent_uploads: this.config.max_concurrent_uploads,
+    });
+    this.seeding = new ChannelSeeding({
       chunkSize: this.config.chunk_size,
       provider,
       isAuthorized: (fileId, socketId) => this.ledger.has(fileId, socketId),
-      authorize: (fileId, socketId) => this.ledger.grant(fileId, socketId),
       refuse: (fileId) => this.revoked.has(fileId),
+      budget: this.budget,
+    });
+    this.links = new PeerLinks({
+      RTCPeerConnection: RTC,
+      iceServers: this.config.ice_servers,
+      localId: () => this.socket.id ?? '',
+      signal: (message) => {
+        if (this.socket.connected) this.socket.emit('chat:file:signal', message);
+      },
+      onChannel: (link, channel) => this.seeding.serve(link, channel),
+      authorize: (fileId, socketId) => this.ledger.grant(fileId, socketId),
     });
     this.relay = new RelayHub({
       socket: this.socket,
@@ -253,6 +266,7 @@ export class ChatFiles extends EventTarget {
       chunkSize: this.config.chunk_size,
       windowFrames: this.config.relay_batch_size,
       refuse: (fileId) => this.revoked.has(fileId),
+      budget: this.budget,
       onServed: (fileId, socketId) => this.ledger.grant(fileId, socketId),
     });
     this.statuses = new ServerStatusBatcher(this.socket);
@@ -260,10 +274,12 @@ export class ChatFiles extends EventTarget {
       socket: this.socket,
       worker: this.worker,
       config: this.config,
-      rest: this.rest,
-      links: this.links,
-      relay: this.relay,
       local: this.local,
+      sources: [
+        webRtcSources(this.links, this.config.webrtc_timeout),
+        relaySources(this.relay, this.config.webrtc_timeout),
+        serverSources(this.rest),
+      ],
       log: this.log,
       onComplete: (fileId) => this.registerSeed(fileId),
       onSnapshot: (snapshot) => {
@@ -290,6 +306,23 @@ export class ChatFiles extends EventTarget {
     if (this.config.server_seeding.enabled)
       this.storage.register(new ServerStoragePlugin(mirrorHost));
 
+    this.uploads = new ServerUploads({
+      rest: this.rest,
+      socket: this.socket,
+      scope: `${options.username}@${baseUrl}`,
+      chunkSize: options.uploadChunkSize,
+      getFile: (fileId) => this.getFile(fileId),
+      fingerprint: (fileId, file) => this.fingerprint(fileId, file),
+      emit: (detail) =>
+        this.dispatchEvent(
+          new CustomEvent<UploadEventDetail>('chat-file-upload-progress', { detail }),
+        ),
+      track: (promise) => this.track(promise),
+      log: this.log,
+    });
+    if (this.config.server_seeding.enabled) void this.track(this.uploads.resumeUnfinished());
+
+    this.on('chat:file:signal', (event) => this.links.receive(event));
     this.on('chat:file:probe', (event) => void this.answerProbe(event));
     this.on('chat:file:revoked', (event) => this.onRevokedEvent(event.file_id));
   }
@@ -491,46 +524,40 @@ export class ChatFiles extends EventTarget {
     file: Blob,
     options: { signal?: AbortSignal; onProgress?: (loaded: number, total: number) => void } = {},
   ): Promise<UploadResponse> {
-    const running = this.uploads.get(fileId);
-    if (running) return running;
-    const name = (file as File).name ?? fileId;
-    const emit = (detail: UploadEventDetail) =>
-      this.dispatchEvent(
-        new CustomEvent<UploadEventDetail>('chat-file-upload-progress', { detail }),
-      );
-    emit({ file_id: fileId, state: 'uploading', loaded: 0, total: file.size });
-    const upload = this.rest
-      .upload(fileId, file, name, {
-        signal: options.signal,
-        onProgress: ({ loaded, total }) => {
-          options.onProgress?.(loaded, total);
-          emit({ file_id: fileId, state: 'uploading', loaded, total });
-        },
-      })
-      .then(async (response) => {
-        emit({ file_id: fileId, state: 'done', loaded: file.size, total: file.size });
-        // Let the room's cards know the server holds it now.
-        await request(this.socket, 'chat:file:server_cached', {
-          file_id: fileId,
-          room_id: roomId,
-          expires_at: response.expires_at,
-        }).catch((error) => this.log(`server_cached for ${fileId} failed`, error));
-        return response;
-      })
-      .catch((thrown: unknown) => {
-        const error = toClientError(thrown, 'ERR_NETWORK', 'The upload failed.');
-        emit({
-          file_id: fileId,
-          state: 'error',
-          loaded: 0,
-          total: file.size,
-          error: error.toJSON(),
-        });
-        throw error;
-      })
-      .finally(() => this.uploads.delete(fileId));
-    this.uploads.set(fileId, upload);
-    return this.track(upload);
+    return this.uploads.upload(fileId, roomId, file, options);
+  }
+
+  /** The manifest root of a file: known for files held here, else computed from the bytes. */
+  private async fingerprint(fileId: string, file: Blob): Promise<string> {
+    const known =
+      this.local.get(fileId)?.manifest.root ??
+      (fileId ? (await this.worker.getRecord(fileId))?.manifest?.root : undefined);
+    if (known) return known;
+    return (await this.worker.computeManifest(file, this.config.piece_size)).root;
+  }
+
+  /**
+   * Unfinished uploads of an earlier page whose bytes this page does not have; pick each
+   * file again and pass it to {@link resumeUpload}.
+   */
+  uploadsNeedingFile(): Array<{ file_id: string; room_id: string; name: string; size: number }> {
+    return this.uploads.needingFile();
+  }
+
+  /**
+   * Finishes an unfinished upload with the file picked again: checks it is the same
+   * content, then sends only the bytes the server lacks.
+   */
+  resumeUpload(fileId: string, file: File): Promise<UploadResponse> {
+    this.assertAlive();
+    return this.uploads.resume(fileId, file);
+  }
+
+  /** Listens to upload progress and outcomes (`chat-file-upload-progress`); returns the remover. */
+  onUpload(listener: (detail: UploadEventDetail) => void): () => void {
+    const handler = (event: Event) => listener((event as CustomEvent<UploadEventDetail>).detail);
+    this.addEventListener('chat-file-upload-progress', handler);
+    return () => this.removeEventListener('chat-file-upload-progress', handler);
   }
 
   /** Uploads a file this client holds (shared or downloaded) to the server. */
@@ -588,60 +615,66 @@ export class ChatFiles extends EventTarget {
     options: { password?: string } = {},
   ): Promise<File> {
     if (this.destroyed) return Promise.reject(destroyedError());
-    const gone = () => new ChatFilesClientError('ERR_GONE', 'This file is no longer available.');
-    if (this.revoked.has(fileId)) return Promise.reject(gone());
-    const entry = this.federatedFiles.get(fileId) ?? {};
-    if (entry.file) return Promise.resolve(entry.file);
-    if (entry.promise) return entry.promise;
-    const controller = new AbortController();
-    const publish = (snapshot: Omit<TransferSnapshot, 'file_id'>) =>
-      this.transfers.publish({ file_id: fileId, ...snapshot });
-    publish({ state: 'connecting', progress: 0, transport: 'federated' });
-    const promise = fetchFederatedFile(federated, {
-      signal: controller.signal,
-      password: options.password,
-      onProgress: (loaded, total) =>
-        publish({
-          state: 'transferring',
-          progress: total === 0 ? 100 : Math.floor((loaded / total) * 100),
-          transport: 'federated',
-        }),
-    }).then(
+    if (this.revoked.has(fileId)) {
+      return Promise.reject(
+        new ChatFilesClientError('ERR_GONE', 'This file is no longer available.'),
+      );
+    }
+    const held = this.federatedFiles.get(fileId);
+    if (held) return Promise.resolve(held);
+    return this.transfers.requestFederatedFile(fileId, federated, options).then(
       (file) => {
-        this.federatedFiles.set(fileId, { file });
-        publish({ state: 'complete', progress: 100, transport: 'federated' });
+        this.federatedFiles.set(fileId, file);
         return file;
       },
       (error: unknown) => {
-        this.federatedFiles.delete(fileId);
-        const failure = toClientError(error, 'ERR_NETWORK');
-        if (failure.code === 'ERR_CANCELLED') {
-          publish({ state: 'available', progress: 0 });
-        } else {
-          if (failure.code === 'ERR_GONE') this.revoked.add(fileId);
-          publish({
-            state: failure.code === 'ERR_GONE' ? 'unavailable' : 'error',
-            progress: 0,
-            error: { code: failure.code, message: failure.message },
-          });
-        }
-        throw failure;
+        if ((error as ChatFilesClientError).code === 'ERR_GONE') this.revoked.add(fileId);
+        throw error;
       },
     );
-    this.federatedFiles.set(fileId, { promise, controller });
-    return promise;
   }
 
   /** Stops a running download; the pieces already received stay cached for later. */
   cancelTransfer(fileId: string): void {
     this.transfers.cancelTransfer(fileId);
-    this.federatedFiles.get(fileId)?.controller?.abort();
+  }
+
+  /**
+   * Looks for sources again now, for a download that waits for someone who holds the file
+   * (calling {@link requestFile} again does the same).
+   */
+  retryTransfer(fileId: string): void {
+    this.transfers.retry(fileId);
+  }
+
+  /**
+   * What this client spends on seeding others: `max_upload_rate` (bytes/s, `null` for no
+   * limit), `max_concurrent_uploads`, the uploads running now, and a sentence for a tooltip.
+   */
+  get uploadLimits(): UploadLimits & { active_uploads: number; description: string } {
+    const limits = this.budget.current;
+    return {
+      ...limits,
+      active_uploads: this.budget.activeUploads,
+      description: describeUploadLimits(limits),
+    };
+  }
+
+  /** Changes the seeding limits of this client (for example from a settings screen). */
+  setUploadLimits(limits: Partial<UploadLimits>): void {
+    const checked = resolveConfig(limits, { onWarning: () => {} });
+    this.budget.set({
+      ...(limits.max_upload_rate !== undefined ? { max_upload_rate: checked.max_upload_rate } : {}),
+      ...(limits.max_concurrent_uploads !== undefined
+        ? { max_concurrent_uploads: checked.max_concurrent_uploads }
+        : {}),
+    });
   }
 
   /** The file if this client already has it (memory or cache); never touches the network. */
   async getFile(fileId: string): Promise<File | null> {
     if (this.destroyed || this.revoked.has(fileId)) return null;
-    const remote = this.federatedFiles.get(fileId)?.file;
+    const remote = this.federatedFiles.get(fileId);
     if (remote) return remote;
     const local = this.local.get(fileId);
     if (local) return local.file;
@@ -733,6 +766,14 @@ export class ChatFiles extends EventTarget {
   /** Releases the user's permanent storage claim on a file. */
   removeFromServer(fileId: string): Promise<void> {
     return this.rest.removeFromServer(fileId);
+  }
+
+  /**
+   * Deletes the room's server copy for everyone (the sharer, or an admin the host names);
+   * every claim on it is released. Others keep the file only on their devices.
+   */
+  deleteServerCopy(fileId: string): Promise<void> {
+    return this.rest.deleteServerCopy(fileId);
   }
 
   /** The user's server storage usage, tier and claimed files. */
@@ -828,6 +869,7 @@ export class ChatFiles extends EventTarget {
     this.transfers.destroy();
     this.statuses.destroy(destroyedError());
     this.relay.destroy();
+    this.seeding.destroy();
     this.links.destroy();
     for (const off of this.detach) off();
     this.detach.length = 0;

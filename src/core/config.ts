@@ -100,6 +100,10 @@ export interface ChatFilesConfig {
   upload_tiers: Record<string, number>;
   /** Cross-instance rooms. */
   federation: FederationConfig;
+  /** Bytes per second this client uploads to peers for seeding, all peers together; `null` is unlimited. @default null */
+  max_upload_rate: number | null;
+  /** Peers this client serves at once (data channels and relay sessions); others are refused and fetch elsewhere. @default 8 */
+  max_concurrent_uploads: number;
 }
 
 /** A partial `chat_files` block as a host or config file supplies it. */
@@ -153,6 +157,8 @@ export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFiles
     origin: null,
     peers: [],
   },
+  max_upload_rate: null,
+  max_concurrent_uploads: 8,
 });
 
 /** A configuration value that cannot be used; `key` is the dotted path of the offending key. */
@@ -310,6 +316,10 @@ const CHECKS: Record<string, Check> = {
     if (!Array.isArray(value)) throw new ConfigError(key, 'must be a list of origins');
     value.forEach((peer, i) => origin(peer, `${key}[${i}]`));
   },
+  max_upload_rate: (value, key) => {
+    if (value !== null) positiveNumber(value, key);
+  },
+  max_concurrent_uploads: positiveInteger,
 };
 
 /** Checks `server_seeding.storage`; credentials are refused so they never sit in a config file. */

@@ -2,13 +2,14 @@
  * Finding who can provide a file: the room is probed (`chat:file:probe`, answers arrive as
  * `chat:file:probe_response`) and the seed registry asked (`chat:file:request_peers`, which
  * also returns the file record with its manifest and whether the server holds a copy).
- * While a download waits for a seeder, `chat:file:seeder_available`, `chat:room_peer_joined`
- * and a reconnect wake it.
+ * While a download waits for a seeder, `chat:file:seeder_available`, `chat:file:server_cached`,
+ * `chat:room_peer_joined`, a reconnect and a retry wake it.
  */
 import { ChatFilesClientError } from './errors.js';
 import { PieceSet } from './pieces.js';
 import type { FileRecord, SeederInfo, ServerToClientEvents } from './protocol.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
+import type { SourceCandidate } from './transports/transport.js';
 
 /** A peer that answered a probe. */
 export interface ProbeAnswer {
@@ -18,10 +19,8 @@ export interface ProbeAnswer {
   pieces: number[] | null;
 }
 
-/** A place to try, in the order the download tries them. */
-export type Candidate =
-  | { kind: 'peer'; username: string; socketId: string; pieces: PieceSet | null }
-  | { kind: 'server' };
+/** A place to fetch from. */
+export type Candidate = SourceCandidate;
 
 type ProbeResponse = Parameters<ServerToClientEvents['chat:file:probe_response']>[0];
 
@@ -31,6 +30,12 @@ export class Discovery {
   file: FileRecord | null = null;
   /** Whether the server holds a copy the user may download. */
   serverAvailable = false;
+  /**
+   * Whether something happened since the last round that only a new round can see (a new
+   * seeder, the server caching the file, a peer joining, a reconnect, a retry). A probe
+   * answer does not count: it is already among the candidates.
+   */
+  stale = false;
   private seeders: SeederInfo[] = [];
   private readonly answers = new Map<string, ProbeAnswer>();
   private readonly socket: ChatFilesSocket;
@@ -54,25 +59,33 @@ export class Discovery {
       this.wake();
     };
     const onSeeder = (event: { file_id: string }) => {
-      if (event.file_id === fileId) this.wake();
+      if (event.file_id === fileId) this.wake(true);
     };
     const onPeerJoined = (event: { room_id: string }) => {
-      if (event.room_id === roomId) this.wake();
+      if (event.room_id === roomId) this.wake(true);
     };
-    const onConnect = () => this.wake();
+    const onConnect = () => this.wake(true);
     socket.on('chat:file:probe_response', onProbeResponse);
     socket.on('chat:file:seeder_available', onSeeder);
+    socket.on('chat:file:server_cached', onSeeder);
     socket.on('chat:room_peer_joined', onPeerJoined);
     socket.on('connect', onConnect);
     this.detach.push(
       () => socket.off('chat:file:probe_response', onProbeResponse),
       () => socket.off('chat:file:seeder_available', onSeeder),
+      () => socket.off('chat:file:server_cached', onSeeder),
       () => socket.off('chat:room_peer_joined', onPeerJoined),
       () => socket.off('connect', onConnect),
     );
   }
 
-  private wake(): void {
+  /** Wakes whoever waits for a change (a retry asked for by the user). */
+  poke(): void {
+    this.wake(true);
+  }
+
+  private wake(stale = false): void {
+    if (stale) this.stale = true;
     const wakers = this.wakers;
     this.wakers = new Set();
     for (const wake of wakers) wake();
@@ -84,6 +97,7 @@ export class Discovery {
    * (`ERR_NOT_FOUND` when the file is gone) unless `tolerateRegistryFailure`.
    */
   async round(tolerateRegistryFailure: boolean): Promise<void> {
+    this.stale = false;
     this.answers.clear();
     const probe = request(this.socket, 'chat:file:probe', {
       file_id: this.fileId,
@@ -101,7 +115,8 @@ export class Discovery {
       if (!tolerateRegistryFailure || isGone(error)) throw error;
       this.seeders = [];
     }
-    await probe;
+    // The probe's acknowledgement is not waited for: its answers wake whoever waits.
+    void probe;
   }
 
   /** Whether anyone other than the probe could serve right now. */

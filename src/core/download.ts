@@ -1,56 +1,67 @@
 /**
- * One file download: the reference doc's transfer flow with our integrity and resume rules.
+ * One file download: the reference doc's transfer flow with our integrity and resume
+ * rules, pulling from every source at once.
  *
- * memory → IndexedDB (complete: done; partial: resume from the pieces held) → probe the
- * room and ask the seed registry (together; the registry also gives the manifest) → for
- * each candidate peer WebRTC, then the relay; then the server's HTTP ranges when it seeds
- * the file → wait for a new seeder up to `peer_wait_timeout` → `unavailable`.
+ * memory → IndexedDB (complete: done; partial: resume from the pieces held) → ask the seed
+ * registry and probe the room together → every seeder that answers joins the swarm as soon
+ * as it is known (for each, the source factories are tried in order: WebRTC, then the
+ * relay), and the server's copy joins when the peers cannot carry the file well alone →
+ * when nobody who holds the file is online, the download waits (`waiting`) and starts by
+ * itself when a seeder appears.
  *
- * Every piece is verified against the manifest in the worker before it is stored. A bad
- * piece is discarded and wanted again from another source; a peer that sends two bad
- * pieces is dropped for this file. A source lost mid-transfer hands over to the next one,
- * which is only asked for the pieces still missing.
+ * Which source fetches which piece is the {@link Swarm}'s business. Every piece is
+ * verified against the manifest in the worker before it is stored. A bad piece is
+ * discarded and wanted again from another source; a peer that sends two bad pieces is
+ * dropped for this file. A source lost mid-transfer gives its pieces back to the others.
  */
 import type { ChatFilesConfig } from './config.js';
-import { Discovery, isGone, type Candidate } from './discovery.js';
+import { Discovery, isGone } from './discovery.js';
 import { ChatFilesClientError, toClientError } from './errors.js';
 import type { LocalFiles } from './local-files.js';
 import { PieceSet } from './pieces.js';
-import type { PieceManifest } from './protocol.js';
-import type { RestClient } from './rest-client.js';
+import { SERVER_SEEDER, type PieceManifest } from './protocol.js';
 import type { ChatFilesSocket } from './socket-requests.js';
-import { progressOf, type TransferSnapshot, type TransportName } from './transfer-state.js';
-import { RelaySource, type RelayHub } from './transports/relay-transport.js';
-import { ServerSource } from './transports/server-transport.js';
+import { Swarm, SwarmMember } from './swarm.js';
+import { TransferProgress } from './transfer-progress.js';
+import type { TransferSnapshot } from './transfer-state.js';
 import type {
   FileDescriptor,
   PieceSink,
   PieceSource,
   PieceVerdict,
+  SourceCandidate,
+  SourceFactory,
   TransportKind,
 } from './transports/transport.js';
-import { WebRtcSource, type PeerLinks } from './transports/webrtc-transport.js';
 import type { CacheRecord, WorkerBridge } from './worker-bridge.js';
-
-/**
- * How long to wait for probe answers when only the server is known to have the file. Live
- * peers answer within a round trip; preferring them spares the server's bandwidth, but
- * not at the price of the full probe_timeout before every server download.
- */
-const PROBE_GRACE_WITH_SERVER_MS = 300;
 
 /** Bad pieces after which a peer is dropped for the file. */
 const STRIKES_TO_DROP = 2;
+
+/**
+ * How long peers have to deliver a first piece before the server's copy joins. Live peers
+ * answer within a round trip; preferring them spares the server's bandwidth, but not at
+ * the price of a slow start.
+ */
+const SERVER_GRACE_MS = 500;
+
+/**
+ * The server's copy joins once the peers, at their measured rate, would need longer than
+ * this for what is left: a swarm of slow home uplinks gets the web seed's help.
+ */
+const SERVER_JOIN_AFTER_SECONDS = 3;
+
+/** Longest single wait; waits end earlier on any event that may bring a source. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
 
 /** What a download needs from its client. */
 export interface DownloadContext {
   socket: ChatFilesSocket;
   worker: WorkerBridge;
   config: ChatFilesConfig;
-  rest: RestClient;
-  links: PeerLinks;
-  relay: RelayHub;
   local: LocalFiles;
+  /** Ways to reach a source, tried in this order for each candidate. */
+  sources: readonly SourceFactory[];
   /** Reports a new snapshot. */
   emit(snapshot: TransferSnapshot): void;
   /** Called once the file is complete and cached (registers the user as a seeder). */
@@ -72,24 +83,23 @@ export class Download {
   readonly promise: Promise<File>;
   private readonly ctx: DownloadContext;
   private readonly controller = new AbortController();
-  private current: TransferSnapshot;
+  private readonly progress: TransferProgress;
   private descriptor: FileDescriptor | null = null;
-  private held: PieceSet | null = null;
-  private heldBytes = 0;
-  private resumed = 0;
-  private rejected = 0;
-  private readonly fetched: Partial<Record<TransportKind, number>> = {};
+  private swarm: Swarm | null = null;
+  private discovery: Discovery | null = null;
   private readonly strikes = new Map<string, number>();
   private readonly dropped = new Set<string>();
-  private readonly badFrom = new Map<number, Set<string>>();
+  private readonly storing = new Map<number, Promise<unknown>>();
+  private readonly attempts = new Set<AbortController>();
+  private fatal: ChatFilesClientError | null = null;
+  private peerDelivered = false;
   private writing = false;
-  private settled = false;
 
   constructor(ctx: DownloadContext, fileId: string, roomId: string) {
     this.ctx = ctx;
     this.fileId = fileId;
     this.roomId = roomId;
-    this.current = { file_id: fileId, state: 'connecting', progress: 0 };
+    this.progress = new TransferProgress(fileId, ctx.emit);
     this.promise = this.run();
     // The manager hands the promise to callers; an unobserved failure is still reported
     // through the snapshot, so never let it surface as an unhandled rejection.
@@ -98,7 +108,7 @@ export class Download {
 
   /** The latest snapshot. */
   get snapshot(): TransferSnapshot {
-    return this.current;
+    return this.progress.snapshot;
   }
 
   /** Stops the download; pieces already stored stay cached for a later resume. */
@@ -106,23 +116,9 @@ export class Download {
     this.controller.abort(reason);
   }
 
-  /**
-   * Publishes a change. Once the download has settled only the final snapshot counts:
-   * piece deliveries still in flight after a cancel must not resurrect "transferring".
-   */
-  private update(patch: Partial<TransferSnapshot>, final = false): void {
-    if (this.settled && !final) return;
-    if (final) this.settled = true;
-    const next: TransferSnapshot = { ...this.current, ...patch, file_id: this.fileId };
-    if (this.held) {
-      next.total_pieces = this.held.size;
-      next.held_pieces = this.held.count;
-      next.resumed_pieces = this.resumed;
-      next.fetched = { ...this.fetched };
-      next.rejected_pieces = this.rejected;
-    }
-    this.current = next;
-    this.ctx.emit(next);
+  /** Looks for sources again at once (a waiting download retries now). */
+  retry(): void {
+    this.discovery?.poke();
   }
 
   private async run(): Promise<File> {
@@ -130,31 +126,15 @@ export class Download {
       return await this.cascade();
     } catch (thrown) {
       const error = toClientError(thrown, 'ERR_INTERNAL', 'The download failed.');
-      if (error.code === 'ERR_CANCELLED' || error.code === 'ERR_DESTROYED') {
-        this.update(
-          { state: 'available', transport: undefined, peer: undefined, error: undefined },
-          true,
-        );
-      } else if (error.code === 'ERR_UNAVAILABLE' || isGone(error)) {
-        this.update({ state: 'unavailable', peer: undefined, error: error.toJSON() }, true);
-      } else {
-        this.update({ state: 'error', peer: undefined, error: error.toJSON() }, true);
-      }
+      this.progress.fail(error);
       throw error;
     } finally {
+      for (const attempt of this.attempts) attempt.abort();
       if (this.writing) {
         this.writing = false;
         await this.ctx.worker.endWrite(this.fileId).catch(() => {});
       }
     }
-  }
-
-  private complete(file: File, transport: TransportName): File {
-    this.update(
-      { state: 'complete', progress: 100, transport, peer: undefined, error: undefined },
-      true,
-    );
-    return file;
   }
 
   private async fromCache(record: CacheRecord): Promise<File | null> {
@@ -175,22 +155,20 @@ export class Download {
     const signal = this.controller.signal;
 
     const local = ctx.local.get(fileId);
-    if (local) return this.complete(local.file, 'memory');
+    if (local) return this.progress.complete(local.file, 'memory');
 
     let record = await ctx.worker.getRecord(fileId);
     if (record?.complete) {
       const file = await this.fromCache(record);
       if (file) {
         ctx.onComplete(fileId, this.roomId);
-        return this.complete(file, 'cache');
+        return this.progress.complete(file, 'cache');
       }
     }
-    this.update({
-      state: 'connecting',
-      progress: record ? progressOf(record.bytes, record.size) : 0,
-    });
+    this.progress.connecting(record?.bytes ?? 0, record?.size ?? 0);
 
     const discovery = new Discovery(ctx.socket, fileId, this.roomId);
+    this.discovery = discovery;
     try {
       await discovery.round(record !== null);
       signal.throwIfAborted();
@@ -202,13 +180,13 @@ export class Download {
         room_id: meta.room_id,
         size: meta.size,
         manifest: meta.manifest,
+        sha256: discovery.file?.sha256 ?? null,
       };
-      this.held = new PieceSet(meta.manifest.pieces.length, record.held);
-      this.heldBytes = record.bytes;
-      this.resumed = this.held.count;
-      this.update({ progress: progressOf(this.heldBytes, meta.size) });
+      const held = new PieceSet(meta.manifest.pieces.length, record.held);
+      this.swarm = new Swarm(held, meta.manifest.piece_size);
+      this.progress.begin(held, record.bytes, meta.size);
 
-      await this.fetchMissing(discovery, discovery.file?.sha256 ?? null);
+      await this.fetchMissing(discovery);
 
       this.writing = false;
       await ctx.worker.endWrite(fileId);
@@ -216,9 +194,10 @@ export class Download {
       const file = stored ? await this.fromCache(stored) : null;
       if (!file) throw new ChatFilesClientError('ERR_INTERNAL', 'The cached file is incomplete.');
       ctx.onComplete(fileId, this.roomId);
-      return this.complete(file, this.mainTransport());
+      return this.progress.complete(file, this.progress.transportOfSwarm());
     } finally {
       discovery.dispose();
+      this.discovery = null;
     }
   }
 
@@ -250,92 +229,123 @@ export class Download {
     };
   }
 
-  private mainTransport(): TransportName {
-    let best: TransportName = 'cache';
-    let most = 0;
-    for (const [kind, count] of Object.entries(this.fetched) as [TransportKind, number][]) {
-      if (count > most) {
-        most = count;
-        best = kind;
-      }
-    }
-    return best;
+  /** Whether the server's copy should join the sources now. */
+  private serverWanted(running: Map<string, Promise<void>>, startedAt: number): boolean {
+    const swarm = this.swarm!;
+    const peers = [...running.keys()].filter((key) => key !== SERVER_SEEDER).length;
+    if (peers === 0) return true;
+    if (swarm.unservable() > 0) return true;
+    if (!this.peerDelivered) return performance.now() - startedAt >= SERVER_GRACE_MS;
+    const rate = this.progress.rate;
+    const left = this.progress.bytesLeft;
+    return rate !== null && rate > 0 && left / rate > SERVER_JOIN_AFTER_SECONDS;
   }
 
-  private missingFor(peer: string, available: PieceSet | null): number[] {
-    const held = this.held!;
-    const out: number[] = [];
-    for (let i = 0; i < held.size; i++) {
-      if (held.has(i)) continue;
-      if (available && !available.has(i)) continue;
-      if (this.badFrom.get(i)?.has(peer)) continue;
-      out.push(i);
-    }
-    return out;
-  }
-
-  private async fetchMissing(discovery: Discovery, sha256: string | null): Promise<void> {
+  private async fetchMissing(discovery: Discovery): Promise<void> {
     const { ctx } = this;
     const signal = this.controller.signal;
-    const held = this.held!;
-    const pieceTotal = held.size;
-    let waitDeadline: number | null = null;
+    const swarm = this.swarm!;
+    const held = swarm.held;
+    const running = new Map<string, Promise<void>>();
+    /** Candidates that were tried and ended since the last discovery round. */
+    const spent = new Set<string>();
+    const startedAt = performance.now();
     let probeWaited = false;
-    const tried = new Set<string>();
+    let heldAtRound = held.count;
+
+    const start = (key: string, candidate: SourceCandidate) => {
+      const run = this.runCandidate(candidate).finally(() => {
+        running.delete(key);
+        spent.add(key);
+      });
+      running.set(key, run);
+    };
 
     while (!held.complete) {
       signal.throwIfAborted();
-      const candidates = discovery
-        .candidates(pieceTotal)
-        .filter((c) => c.kind === 'server' || !this.dropped.has(c.username));
+      if (this.fatal) throw this.fatal;
+      let server: SourceCandidate | null = null;
+      for (const candidate of discovery.candidates(held.size)) {
+        if (candidate.kind === 'server') {
+          server = candidate;
+          continue;
+        }
+        if (this.dropped.has(candidate.username)) continue;
+        if (running.has(candidate.socketId) || spent.has(candidate.socketId)) continue;
+        start(candidate.socketId, candidate);
+      }
       if (
-        !probeWaited &&
-        !discovery.hasProbeAnswers &&
-        !candidates.some((c) => c.kind === 'peer')
+        server &&
+        !running.has(SERVER_SEEDER) &&
+        !spent.has(SERVER_SEEDER) &&
+        this.serverWanted(running, startedAt)
       ) {
-        // No registered seeder online: give probe answers time to arrive, the documented
-        // probe_timeout, or only a moment when the server can serve anyway.
-        probeWaited = true;
-        const wait = discovery.serverAvailable
-          ? Math.min(PROBE_GRACE_WITH_SERVER_MS, ctx.config.probe_timeout)
-          : ctx.config.probe_timeout;
-        await discovery.waitForChange(wait, signal);
-        continue;
+        start(SERVER_SEEDER, server);
       }
-      let progressed = false;
-      for (const candidate of candidates) {
-        if (held.complete) break;
-        const before = held.count;
-        await this.tryCandidate(candidate, tried, sha256);
-        if (held.count > before) progressed = true;
-      }
-      if (held.complete) break;
-      if (progressed) {
-        // A source was lost midway but others (or it, reconnected) may still serve the
-        // rest: look again at once rather than wait for someone new.
-        waitDeadline = null;
-        tried.clear();
+
+      if (running.size === 0) {
+        if (!probeWaited && !discovery.hasProbeAnswers) {
+          // Nobody registered is online: give probe answers their documented time.
+          probeWaited = true;
+          await discovery.waitForChange(ctx.config.probe_timeout, signal);
+          if (discovery.stale) await this.rediscover(discovery);
+          continue;
+        }
+        if (held.count > heldAtRound) {
+          // Sources were lost midway; they (or others) may be reachable again at once.
+          heldAtRound = held.count;
+          spent.clear();
+          await this.rediscover(discovery);
+          continue;
+        }
+        this.progress.waiting(this.waitingFor(discovery));
+        // Woken by a new seeder, the server caching the file or a retry; and every
+        // peer_wait_timeout it looks again anyway, in case a notice was missed.
+        await discovery.waitForChange(ctx.config.peer_wait_timeout, signal);
+        spent.clear();
+        heldAtRound = held.count;
+        this.progress.connecting();
         await this.rediscover(discovery);
         continue;
       }
+      if (swarm.size === running.size && !server && swarm.unservable() > 0) {
+        // Connected sources cannot provide the rest: say so while looking for more.
+        this.progress.waiting(this.waitingFor(discovery));
+      }
 
-      // Everyone reachable was tried; wait for someone new.
-      waitDeadline ??= Date.now() + ctx.config.peer_wait_timeout;
-      const remaining = waitDeadline - Date.now();
-      if (remaining <= 0) break;
-      this.update({ state: 'connecting', peer: undefined, transport: undefined });
-      const woke = await discovery.waitForChange(remaining, signal);
-      if (!woke) break;
-      tried.clear();
-      await this.rediscover(discovery);
+      // Sleep until something changes: a piece, a source ending, someone new, a deadline.
+      const iteration = new AbortController();
+      const wake = AbortSignal.any([signal, iteration.signal]);
+      const graceLeft = this.peerDelivered ? 0 : SERVER_GRACE_MS - (performance.now() - startedAt);
+      const timer =
+        server && graceLeft > 0 ? new Promise((resolve) => setTimeout(resolve, graceLeft)) : null;
+      try {
+        await Promise.race([
+          swarm.nextChange(wake),
+          Promise.race(running.values()),
+          discovery.waitForChange(MAX_WAIT_MS, wake),
+          ...(timer ? [timer] : []),
+        ]);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        throw error;
+      } finally {
+        iteration.abort();
+      }
+      if (discovery.stale) {
+        spent.clear();
+        await this.rediscover(discovery);
+      }
     }
-    if (!held.complete) {
-      throw unavailable(
-        this.dropped.size > 0
-          ? 'Only peers sending corrupted data have this file right now.'
-          : 'Nobody who has this file is online right now.',
-      );
-    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Who to wait for: seeders known to hold the file, at least its sender. */
+  private waitingFor(discovery: Discovery): string[] {
+    const names = new Set<string>();
+    const sender = discovery.file?.sender;
+    if (sender && !this.dropped.has(sender)) names.add(sender);
+    return [...names];
   }
 
   /** A new discovery round; only "the file is gone" is fatal. */
@@ -346,98 +356,110 @@ export class Download {
     this.controller.signal.throwIfAborted();
   }
 
-  /** Tries one candidate: a peer over WebRTC then the relay, or the server. */
-  private async tryCandidate(candidate: Candidate, tried: Set<string>, sha256: string | null) {
-    const { ctx } = this;
-    const file = this.descriptor!;
-    const kinds: TransportKind[] = candidate.kind === 'server' ? ['server'] : ['webrtc', 'relay'];
-    for (const kind of kinds) {
-      const peer = candidate.kind === 'server' ? 'server' : candidate.username;
-      if (this.held!.complete || this.dropped.has(peer)) return;
-      const key = `${kind}:${candidate.kind === 'server' ? 'server' : candidate.socketId}`;
-      if (tried.has(key)) continue;
-      tried.add(key);
-      const available = candidate.kind === 'server' ? null : candidate.pieces;
-      const wanted = this.missingFor(peer, available);
-      if (wanted.length === 0) continue;
-      let source: PieceSource;
-      if (candidate.kind === 'server') {
-        source = new ServerSource(file, ctx.rest, sha256);
-      } else if (kind === 'webrtc') {
-        if (!ctx.links.supported) continue; // no WebRTC here: straight to the relay
-        source = new WebRtcSource({
-          links: ctx.links,
-          file,
-          username: candidate.username,
-          socketId: candidate.socketId,
-          available,
-          timeoutMs: ctx.config.webrtc_timeout,
-        });
-      } else {
-        source = new RelaySource({
-          hub: ctx.relay,
-          file,
-          username: candidate.username,
-          socketId: candidate.socketId,
-          available,
-          startTimeoutMs: ctx.config.webrtc_timeout,
-        });
-      }
-      await this.useSource(source, peer, wanted);
+  /** Connects to a candidate with the first source factory that works, and fetches from it. */
+  private async runCandidate(candidate: SourceCandidate): Promise<void> {
+    for (const factory of this.ctx.sources) {
+      if (this.swarm!.held.complete || this.controller.signal.aborted || this.fatal) return;
+      if (candidate.kind === 'peer' && this.dropped.has(candidate.username)) return;
+      const source = factory.create(candidate, this.descriptor!);
+      if (!source) continue;
+      await this.useSource(source);
     }
   }
 
-  private async useSource(source: PieceSource, peer: string, wanted: number[]): Promise<void> {
+  private async useSource(source: PieceSource): Promise<void> {
     const { ctx } = this;
+    const swarm = this.swarm!;
     const attempt = new AbortController();
+    this.attempts.add(attempt);
     const signal = AbortSignal.any([this.controller.signal, attempt.signal]);
-    const sink: PieceSink = {
+    const member = new SwarmMember(swarm, source);
+    member.cancel = source.cancel ? (index) => source.cancel!(index) : null;
+    const sink = this.sinkFor(member, attempt);
+    try {
+      await source.open(signal);
+      swarm.join(member);
+      this.progress.sourceJoined(source.kind, source.peer);
+      while (!swarm.held.complete) {
+        await source.fetch(member.feed(), sink, signal);
+        if (swarm.held.complete) break;
+        // Nothing for this source now: wait until pieces are given back or the end.
+        if (!swarm.hasWorkFor(member)) await swarm.nextChange(signal);
+      }
+    } catch (thrown) {
+      if (this.controller.signal.aborted || swarm.held.complete) return;
+      const error = toClientError(thrown, 'ERR_NETWORK', 'The source failed.');
+      if (FATAL_CODES.has(error.code)) {
+        this.fatal ??= error;
+        return;
+      }
+      ctx.log(`${source.id} failed for ${this.fileId}: ${error.message}`);
+    } finally {
+      this.attempts.delete(attempt);
+      attempt.abort();
+      this.progress.forget(member.inflight);
+      swarm.leave(member);
+      this.progress.sourceLeft(member.kind);
+      source.close();
+    }
+  }
+
+  private sinkFor(member: SwarmMember, attempt: AbortController): PieceSink {
+    const { ctx } = this;
+    const swarm = this.swarm!;
+    const kind: TransportKind = member.kind;
+    return {
+      received: (index, bytes) => {
+        member.firstFrame();
+        this.progress.frame(index, bytes);
+      },
       // Deliveries may finish after the source was given up; a verified piece is kept anyway.
       deliver: async (index, bytes): Promise<PieceVerdict> => {
+        member.firstFrame();
+        if (this.dropped.has(member.peer)) return 'bad';
+        if (swarm.held.has(index)) {
+          swarm.stored(member, index, 0);
+          return 'ok';
+        }
+        const pending = this.storing.get(index);
+        if (pending) {
+          // Another source's copy is being verified; keep ours only if that one was bad.
+          await pending.catch(() => {});
+          if (swarm.held.has(index)) {
+            swarm.stored(member, index, 0);
+            return 'ok';
+          }
+        }
         const length = bytes.byteLength;
-        const result = await ctx.worker.putPiece(this.fileId, index, bytes);
+        const put = ctx.worker.putPiece(this.fileId, index, bytes);
+        this.storing.set(index, put);
+        let result: Awaited<typeof put>;
+        try {
+          result = await put;
+        } finally {
+          if (this.storing.get(index) === put) this.storing.delete(index);
+        }
         if (result === 'bad') {
-          this.rejected++;
-          const from = this.badFrom.get(index) ?? new Set<string>();
-          from.add(peer);
-          this.badFrom.set(index, from);
-          const strikes = (this.strikes.get(peer) ?? 0) + 1;
-          this.strikes.set(peer, strikes);
-          ctx.log(`piece ${index} of ${this.fileId} from ${source.id} failed verification`);
-          if (strikes >= STRIKES_TO_DROP) {
-            this.dropped.add(peer);
+          swarm.rejected(member, index);
+          this.progress.rejected(index);
+          ctx.log(`piece ${index} of ${this.fileId} from ${member.id} failed verification`);
+          const strikes = (this.strikes.get(member.peer) ?? 0) + 1;
+          this.strikes.set(member.peer, strikes);
+          if (strikes >= STRIKES_TO_DROP && member.peer !== SERVER_SEEDER) {
+            this.dropped.add(member.peer);
             attempt.abort(
-              new ChatFilesClientError('ERR_INTEGRITY', `${peer} sent corrupted pieces.`),
+              new ChatFilesClientError('ERR_INTEGRITY', `${member.peer} sent corrupted pieces.`),
             );
           }
-          this.update({});
           return 'bad';
         }
-        if (this.held!.add(index)) {
-          this.heldBytes += length;
-          if (result === 'stored') this.fetched[source.kind] = (this.fetched[source.kind] ?? 0) + 1;
-          this.update({
-            state: 'transferring',
-            transport: source.kind,
-            peer,
-            progress: progressOf(this.heldBytes, this.descriptor!.size),
-          });
+        const fresh = swarm.stored(member, index, length);
+        if (fresh) {
+          if (kind !== 'server') this.peerDelivered = true;
+          this.progress.stored(index, length, kind, member.id, result === 'stored');
         }
         return 'ok';
       },
     };
-    try {
-      this.update({ state: 'connecting', transport: source.kind, peer });
-      await source.open(signal);
-      this.update({ state: 'transferring', transport: source.kind, peer });
-      await source.fetch(wanted, sink, signal);
-    } catch (thrown) {
-      const error = toClientError(thrown, 'ERR_NETWORK', 'The source failed.');
-      if (this.controller.signal.aborted) throw this.controller.signal.reason;
-      if (FATAL_CODES.has(error.code)) throw error;
-      ctx.log(`${source.id} failed for ${this.fileId}: ${error.message}`);
-    } finally {
-      source.close();
-    }
   }
 }

@@ -6,6 +6,8 @@
  */
 import { ChatFilesClientError, toClientError } from './errors.js';
 import type { FederatedFile } from './federated-file.js';
+import { TransferProgress } from './transfer-progress.js';
+import type { TransferSnapshot } from './transfer-state.js';
 
 /** Received bytes are merged into one Blob part at this size, bounding memory per part. */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -116,4 +118,56 @@ export async function fetchFederatedFile(
     }
   }
   return result;
+}
+
+/**
+ * A download of a federated file as a transfer like any other: the same snapshots
+ * (connecting → transferring with byte progress → complete, or unavailable when the origin
+ * revoked it), the same cancel, run by the same manager. Its one source is the origin.
+ */
+export class FederatedDownload {
+  readonly fileId: string;
+  /** Settles with the file, or a {@link ChatFilesClientError}. */
+  readonly promise: Promise<File>;
+  private readonly controller = new AbortController();
+  private readonly progress: TransferProgress;
+
+  constructor(
+    fileId: string,
+    file: FederatedFile,
+    emit: (snapshot: TransferSnapshot) => void,
+    options: { password?: string; fetchImpl?: typeof fetch } = {},
+  ) {
+    this.fileId = fileId;
+    this.progress = new TransferProgress(fileId, emit);
+    this.progress.connecting(0, file.size);
+    this.promise = fetchFederatedFile(file, {
+      ...options,
+      signal: this.controller.signal,
+      onProgress: (loaded, total) => this.progress.streamed(loaded, total, 'federated'),
+    }).then(
+      (result) => this.progress.complete(result, 'federated'),
+      (thrown: unknown) => {
+        const error = this.controller.signal.aborted
+          ? toClientError(this.controller.signal.reason, 'ERR_CANCELLED')
+          : toClientError(thrown, 'ERR_NETWORK');
+        this.progress.fail(error);
+        throw error;
+      },
+    );
+    this.promise.catch(() => {});
+  }
+
+  /** The latest snapshot. */
+  get snapshot(): TransferSnapshot {
+    return this.progress.snapshot;
+  }
+
+  /** Stops the download. */
+  cancel(reason: ChatFilesClientError): void {
+    this.controller.abort(reason);
+  }
+
+  /** Nothing to look for: the origin is the only source. */
+  retry(): void {}
 }

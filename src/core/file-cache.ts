@@ -3,6 +3,7 @@
  * IndexedDB piece cache. Pieces never pass through this thread; a file read back is a
  * `File` composed of the cached piece Blobs.
  */
+import { PieceSet } from './pieces.js';
 import type { CacheRecord, CacheStats, WorkerBridge } from './worker-bridge.js';
 
 /** Metadata stored with a file. */
@@ -77,6 +78,12 @@ export class FileCache {
   async record(fileId: string): Promise<CachedFileSummary | null> {
     const record = await this.worker.getRecord(fileId);
     return record ? summary(record) : null;
+  }
+
+  /** Indexes of the pieces of a file held in the cache, or null when none is. */
+  async heldPieces(fileId: string): Promise<number[] | null> {
+    const record = await this.worker.getRecord(fileId);
+    return record ? new PieceSet(record.manifest.pieces.length, record.held).indexes() : null;
   }
 
   /** Every file cached for a room, most recently used first. */

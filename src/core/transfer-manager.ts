@@ -1,10 +1,20 @@
 /**
  * Runs downloads and keeps every file's latest {@link TransferSnapshot}: one download per
- * file id (a second request joins the first), subscriptions per file, cancellation.
+ * file id (a second request joins the first, and wakes it if it waits), subscriptions per
+ * file, cancellation. Swarm downloads and federated downloads are both transfers here.
  */
 import { Download, type DownloadContext } from './download.js';
 import { ChatFilesClientError } from './errors.js';
+import { FederatedDownload } from './federated-download.js';
+import type { FederatedFile } from './federated-file.js';
 import { availableSnapshot, type TransferSnapshot } from './transfer-state.js';
+
+/** A running transfer, whatever its sources. */
+interface Transfer {
+  readonly promise: Promise<File>;
+  cancel(reason: ChatFilesClientError): void;
+  retry(): void;
+}
 
 /** What the manager needs from its client; `emit` is provided by the manager itself. */
 export type TransferManagerContext = Omit<DownloadContext, 'emit'> & {
@@ -15,7 +25,7 @@ export type TransferManagerContext = Omit<DownloadContext, 'emit'> & {
 /** Orchestrates the transfers of one client. */
 export class TransferManager {
   private readonly ctx: TransferManagerContext;
-  private readonly downloads = new Map<string, Download>();
+  private readonly downloads = new Map<string, Transfer>();
   private readonly snapshots = new Map<string, TransferSnapshot>();
   private readonly listeners = new Map<string, Set<(snapshot: TransferSnapshot) => void>>();
   private destroyed = false;
@@ -29,22 +39,49 @@ export class TransferManager {
    * is already downloading joins that download.
    */
   requestFile(fileId: string, roomId: string): Promise<File> {
+    return this.start(
+      fileId,
+      () =>
+        new Download({ ...this.ctx, emit: (snapshot) => this.publish(snapshot) }, fileId, roomId),
+    );
+  }
+
+  /**
+   * Downloads a file of another instance from its origin; a second request joins the first.
+   */
+  requestFederatedFile(
+    fileId: string,
+    file: FederatedFile,
+    options: { password?: string } = {},
+  ): Promise<File> {
+    return this.start(
+      fileId,
+      () => new FederatedDownload(fileId, file, (snapshot) => this.publish(snapshot), options),
+    );
+  }
+
+  private start(fileId: string, create: () => Transfer): Promise<File> {
     if (this.destroyed) {
       return Promise.reject(new ChatFilesClientError('ERR_DESTROYED', 'The client was destroyed.'));
     }
     const running = this.downloads.get(fileId);
-    if (running) return running.promise;
-    const download = new Download(
-      { ...this.ctx, emit: (snapshot) => this.publish(snapshot) },
-      fileId,
-      roomId,
-    );
+    if (running) {
+      // Asking again is a retry: a download waiting for a seeder looks again at once.
+      running.retry();
+      return running.promise;
+    }
+    const download = create();
     this.downloads.set(fileId, download);
     const forget = () => {
       if (this.downloads.get(fileId) === download) this.downloads.delete(fileId);
     };
     download.promise.then(forget, forget);
     return download.promise;
+  }
+
+  /** Makes a waiting download look for sources again now. */
+  retry(fileId: string): void {
+    this.downloads.get(fileId)?.retry();
   }
 
   /** Whether a download of the file is running. */
@@ -110,6 +147,11 @@ function sameView(a: TransferSnapshot, b: TransferSnapshot): boolean {
     a.transport === b.transport &&
     a.peer === b.peer &&
     a.error?.code === b.error?.code &&
-    a.rejected_pieces === b.rejected_pieces
+    a.rejected_pieces === b.rejected_pieces &&
+    a.held_pieces === b.held_pieces &&
+    a.bytes_done === b.bytes_done &&
+    a.sources === b.sources &&
+    a.rate === b.rate &&
+    a.waiting_for?.join() === b.waiting_for?.join()
   );
 }

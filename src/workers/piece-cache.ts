@@ -87,8 +87,10 @@ const DB_VERSION = 1;
  */
 const BATCH_MAX_PIECES = 8;
 /**
- * How long a piece may wait for company before its batch commits anyway. Short, because
- * the transfer's flow control waits for the commit before asking for more pieces.
+ * How long a piece may wait for company while another batch commits, before its own batch
+ * commits anyway. A piece that finds the cache idle commits at once (group commit: pieces
+ * that arrive during a commit form the next batch), so the first piece of a download is
+ * stored without waiting; short, because the transfer's flow control waits for commits.
  */
 const BATCH_DELAY_MS = 15;
 /** `last_used` is rewritten at most this often while a file is read piece by piece (seeding). */
@@ -129,6 +131,7 @@ export class PieceCache {
   private queue: PendingPiece[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private committing = 0;
   private injectedQuotaErrors = 0;
   private readonly lastTouch = new Map<string, number>();
   private closed = false;
@@ -306,7 +309,7 @@ export class PieceCache {
     const blob = new Blob([bytes]);
     return new Promise<PutPieceResult>((resolve, reject) => {
       this.queue.push({ fileId, index, blob, resolve, reject });
-      if (this.queue.length >= BATCH_MAX_PIECES) this.flushSoon(0);
+      if (this.queue.length >= BATCH_MAX_PIECES || this.committing === 0) this.flushSoon(0);
       else this.flushSoon(BATCH_DELAY_MS);
     });
   }
@@ -382,10 +385,17 @@ export class PieceCache {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
+    this.committing++;
     this.flushing = this.flushing.then(async () => {
       const batch = this.queue;
       this.queue = [];
-      if (batch.length > 0) await this.commit(batch);
+      try {
+        if (batch.length > 0) await this.commit(batch);
+      } finally {
+        this.committing--;
+        // Pieces that arrived during the commit go next, without waiting for the timer.
+        if (this.queue.length > 0 && this.committing === 0) this.flushSoon(0);
+      }
     });
     return this.flushing;
   }

@@ -26,6 +26,8 @@ export interface ChatFileCompleteDetail {
   file_id: string;
   file: File;
   transport: TransferSnapshot['transport'];
+  /** Bytes received per transport (a `swarm` download names each part; empty from memory or cache). */
+  bytes_by_transport: NonNullable<TransferSnapshot['bytes_by_transport']>;
 }
 
 /** `chat-file-state`: a card changed state. */

@@ -68,6 +68,8 @@ export function decodeFrame(
 export type ChannelMessage =
   /** requester → seeder: send these pieces (appended to what was asked before). */
   | { t: 'want'; pieces: number[] }
+  /** requester → seeder: stop sending these pieces (another source delivered them). */
+  | { t: 'cancel'; pieces: number[] }
   /** seeder → requester: these pieces cannot be served (not held). */
   | { t: 'missing'; pieces: number[] }
   /** seeder → requester: the seeder will not serve this channel at all. */
@@ -86,7 +88,10 @@ export function parseChannelMessage(text: string): ChannelMessage | null {
   }
   if (typeof raw !== 'object' || raw === null) return null;
   const message = raw as Record<string, unknown>;
-  if ((message.t === 'want' || message.t === 'missing') && isIndexList(message.pieces)) {
+  if (
+    (message.t === 'want' || message.t === 'missing' || message.t === 'cancel') &&
+    isIndexList(message.pieces)
+  ) {
     return { t: message.t, pieces: message.pieces };
   }
   if (message.t === 'error' && typeof message.code === 'string') {
@@ -138,6 +143,11 @@ export class PieceAssembler {
     if (entry.received < length) return null;
     this.partial.delete(index);
     return entry.bytes.buffer as ArrayBuffer;
+  }
+
+  /** Bytes of piece `index` received so far (0 when none, or once it completed). */
+  receivedOf(index: number): number {
+    return this.partial.get(index)?.received ?? 0;
   }
 
   /** Forgets a piece in progress (its source went away). */

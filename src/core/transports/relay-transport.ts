@@ -13,8 +13,17 @@ import type { PieceSet } from '../pieces.js';
 import { request, type ChatFilesSocket } from '../socket-requests.js';
 import type { ServerToClientEvents } from '../protocol.js';
 import { frameCount, PieceAssembler, RelayCursor } from './frames.js';
-import type { FileDescriptor, PieceProvider, PieceSink, PieceSource } from './transport.js';
-import { whenAborted } from './transport.js';
+import {
+  asFeed,
+  whenAborted,
+  type FileDescriptor,
+  type PieceFeed,
+  type PieceProvider,
+  type PieceSink,
+  type PieceSource,
+  type SourceFactory,
+} from './transport.js';
+import type { UploadBudget } from './upload-budget.js';
 
 /**
  * A session with no frame (requester) or acknowledgement (source) for this long is
@@ -56,6 +65,8 @@ export interface RelayHubOptions {
   windowFrames: number;
   /** Files this client will not serve (revoked). */
   refuse?: (fileId: string) => boolean;
+  /** The client's upload rate and concurrency limits. @default unlimited */
+  budget?: UploadBudget;
   /** Called when a peer asks for a file over the relay (authorizes it for other transports too). */
   onServed?: (fileId: string, requesterSocketId: string) => void;
 }
@@ -128,6 +139,9 @@ export class RelayHub {
     if (pieces.some((i) => i >= all || (held.pieces !== null && !held.pieces.has(i)))) {
       return this.cancel(sessionId, 'missing_pieces');
     }
+    const budget = this.options.budget;
+    const release = budget ? budget.acquire() : () => {};
+    if (!release) return this.cancel(sessionId, 'busy');
     this.options.onServed?.(fileId, requester);
 
     const total = frameCount(pieces, held.size, held.manifest.piece_size, chunkSize);
@@ -172,6 +186,8 @@ export class RelayHub {
         if (!bytes) throw new Error('piece vanished from the cache');
         for (let offset = 0; offset < bytes.byteLength; offset += chunkSize) {
           await waitForWindow(seq);
+          const paced = this.options.budget?.spend(Math.min(chunkSize, bytes.byteLength - offset));
+          if (paced) await paced;
           if (stopped !== null) return;
           socket.emit('chat:file:relay_chunk', {
             session_id: sessionId,
@@ -193,6 +209,7 @@ export class RelayHub {
     } finally {
       if (stopped === 'stalled') this.cancel(sessionId, 'stalled');
       this.serving.delete(sessionId);
+      release();
     }
   }
 
@@ -227,6 +244,24 @@ export interface RelaySourceOptions {
   startTimeoutMs?: number;
 }
 
+/** Makes {@link RelaySource}s for peer candidates. */
+export function relaySources(hub: RelayHub, startTimeoutMs: number): SourceFactory {
+  return {
+    kind: 'relay',
+    create: (candidate, file) =>
+      candidate.kind === 'peer'
+        ? new RelaySource({
+            hub,
+            file,
+            username: candidate.username,
+            socketId: candidate.socketId,
+            available: candidate.pieces,
+            startTimeoutMs,
+          })
+        : null,
+  };
+}
+
 /** A {@link PieceSource} that downloads through the socket relay. */
 export class RelaySource implements PieceSource {
   readonly kind = 'relay' as const;
@@ -249,8 +284,30 @@ export class RelaySource implements PieceSource {
     }
   }
 
-  async fetch(pieces: readonly number[], sink: PieceSink, signal: AbortSignal): Promise<void> {
-    if (pieces.length === 0) return;
+  async fetch(
+    work: readonly number[] | PieceFeed,
+    sink: PieceSink,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const feed = asFeed(work);
+    for (;;) {
+      // One session per batch: a session's pieces are fixed when it is opened.
+      const batch: number[] = [];
+      const size = Math.max(1, feed.depth());
+      for (let index = feed.take(); index !== undefined; index = feed.take()) {
+        batch.push(index);
+        if (batch.length >= size) break;
+      }
+      if (batch.length === 0) return;
+      await this.session(batch, sink, signal);
+    }
+  }
+
+  private async session(
+    pieces: readonly number[],
+    sink: PieceSink,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { hub, file, username, socketId } = this.options;
     const startTimeout = Math.min(
       this.options.startTimeoutMs ?? RELAY_STALL_TIMEOUT_MS,
@@ -354,6 +411,7 @@ export class RelaySource implements PieceSource {
           const at = cursor.next(bytes.byteLength);
           index = at.index;
           piece = assembler.add(at.index, at.offset, bytes);
+          if (!piece) sink.received?.(index, assembler.receivedOf(index));
         } catch (error) {
           return fail(
             new ChatFilesClientError('ERR_PROTOCOL', (error as Error).message),

@@ -1,17 +1,33 @@
 /**
  * Pieces from the server's copy of a file, as HTTP range requests of whole pieces: the
- * web-seed of this swarm. Used when the server seeds the file and no peer could serve it.
+ * web seed of this swarm: one more source next to the peers when the server holds the file.
  */
 import { SERVER_SEEDER } from '../protocol.js';
 import { pieceRange } from '../pieces.js';
 import type { RestClient } from '../rest-client.js';
-import type { FileDescriptor, PieceSink, PieceSource } from './transport.js';
+import {
+  asFeed,
+  type FileDescriptor,
+  type PieceFeed,
+  type PieceSink,
+  type PieceSource,
+  type SourceFactory,
+} from './transport.js';
 
 /**
  * Range requests in flight at once. HTTP/1.1 browsers open six connections per origin;
  * four keep the pipe full on a long fat link while leaving room for the page's own calls.
  */
 const PARALLEL_RANGES = 4;
+
+/** Makes the {@link ServerSource} for the server candidate (the server seeds the file). */
+export function serverSources(rest: RestClient): SourceFactory {
+  return {
+    kind: 'server',
+    create: (candidate, file) =>
+      candidate.kind === 'server' ? new ServerSource(file, rest) : null,
+  };
+}
 
 /** A {@link PieceSource} backed by `GET /:file_id/download` with `Range`. */
 export class ServerSource implements PieceSource {
@@ -25,7 +41,7 @@ export class ServerSource implements PieceSource {
   private readonly controller = new AbortController();
 
   /** `sha256`, when the server reported it, makes every range conditional on that content. */
-  constructor(file: FileDescriptor, rest: RestClient, sha256?: string | null) {
+  constructor(file: FileDescriptor, rest: RestClient, sha256: string | null = file.sha256 ?? null) {
     this.file = file;
     this.rest = rest;
     this.etag = sha256 ? `"${sha256}"` : null;
@@ -35,16 +51,20 @@ export class ServerSource implements PieceSource {
     // Nothing to set up: each range request stands alone.
   }
 
-  async fetch(pieces: readonly number[], sink: PieceSink, signal: AbortSignal): Promise<void> {
+  async fetch(
+    work: readonly number[] | PieceFeed,
+    sink: PieceSink,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const feed = asFeed(work);
     // One failed range stops the others, and fetch() settles only when all have stopped,
     // so no piece is delivered after it returned.
     const stop = new AbortController();
     const combined = AbortSignal.any([signal, this.controller.signal, stop.signal]);
-    const queue = [...pieces];
     const { size, manifest } = this.file;
     const worker = async () => {
       try {
-        for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
+        for (let index = feed.take(); index !== undefined; index = feed.take()) {
           combined.throwIfAborted();
           const { start, end } = pieceRange(index, size, manifest.piece_size);
           const bytes = await this.rest.range(this.file.file_id, start, end, combined, this.etag);
@@ -57,7 +77,7 @@ export class ServerSource implements PieceSource {
       }
     };
     const results = await Promise.allSettled(
-      Array.from({ length: Math.min(PARALLEL_RANGES, queue.length) }, worker),
+      Array.from({ length: Math.max(1, Math.min(PARALLEL_RANGES, feed.depth())) }, worker),
     );
     if (stop.signal.aborted) throw stop.signal.reason;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -17,6 +17,8 @@ export interface FileDescriptor {
   room_id: string;
   size: number;
   manifest: PieceManifest;
+  /** SHA-256 of the whole content, when known (makes server ranges conditional on it). */
+  sha256?: string | null;
 }
 
 /** The sink's verdict on a delivered piece. */
@@ -30,6 +32,35 @@ export interface PieceSink {
    * asking for more, which bounds the memory a fast source can fill.
    */
   deliver(index: number, bytes: ArrayBuffer): Promise<PieceVerdict>;
+  /** Called as frames arrive, with the bytes of piece `index` received so far (progress). */
+  received?(index: number, bytes: number): void;
+}
+
+/**
+ * The pieces a source is asked for, handed out one at a time as it has room for them, so a
+ * swarm can give each source work sized to its speed and move work between sources.
+ */
+export interface PieceFeed {
+  /** The next piece to fetch, or `undefined` when there is none for this source now. */
+  take(): number | undefined;
+  /** How many pieces the source should keep requested at once. */
+  depth(): number;
+  /** The source cannot get `index` (its seeder does not hold it). */
+  skip(index: number): void;
+}
+
+/** Pieces requested at once from a fixed list, when no swarm sizes the queue. */
+const LIST_FEED_DEPTH = 16;
+
+/** A feed over a fixed list of pieces, in order. */
+export function feedOf(pieces: readonly number[], depth = LIST_FEED_DEPTH): PieceFeed {
+  const queue = [...pieces];
+  return { take: () => queue.shift(), depth: () => depth, skip: () => {} };
+}
+
+/** A feed for `work`, which is either a feed already or a fixed list of pieces. */
+export function asFeed(work: readonly number[] | PieceFeed): PieceFeed {
+  return Array.isArray(work) ? feedOf(work) : (work as PieceFeed);
 }
 
 /** One place that can provide a file's pieces. */
@@ -48,13 +79,36 @@ export interface PieceSource {
    */
   open(signal: AbortSignal): Promise<void>;
   /**
-   * Fetches `pieces`, delivering each to `sink` in any order. Resolves when every piece was
-   * delivered, rejects when the source is lost or `signal` aborts; pieces delivered before
-   * a failure stay delivered.
+   * Fetches `pieces` (a list, or a feed it takes pieces from as it has room), delivering
+   * each to `sink` in any order. Resolves when every piece taken was delivered and the feed
+   * has nothing more for it; rejects when the source is lost or `signal` aborts. Pieces
+   * delivered before a failure stay delivered.
    */
-  fetch(pieces: readonly number[], sink: PieceSink, signal: AbortSignal): Promise<void>;
+  fetch(pieces: readonly number[] | PieceFeed, sink: PieceSink, signal: AbortSignal): Promise<void>;
+  /**
+   * Stops fetching a piece of the running fetch that another source delivered (the
+   * endgame); frames of it that still arrive are ignored. Optional: a source without it
+   * simply delivers the piece again, which the sink ignores.
+   */
+  cancel?(index: number): void;
   /** Releases the connection. Idempotent. */
   close(): void;
+}
+
+/** Someone who may serve a file: a peer socket (with the pieces it announced) or the server. */
+export type SourceCandidate =
+  | { kind: 'peer'; username: string; socketId: string; pieces: PieceSet | null }
+  | { kind: 'server' };
+
+/**
+ * Makes sources of one transport. A download tries the factories it was given in order
+ * for each candidate, so a new way of moving bytes is one more factory in the list.
+ */
+export interface SourceFactory {
+  /** The transport of the sources it makes. */
+  readonly kind: TransportKind;
+  /** A source for `candidate`, or `null` when this transport cannot reach it. */
+  create(candidate: SourceCandidate, file: FileDescriptor): PieceSource | null;
 }
 
 /** A file this client can serve to others, as the seeding side sees it. */

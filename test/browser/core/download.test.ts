@@ -52,8 +52,11 @@ describe('downloads: integrity, failover and resume', () => {
     expect(await firstDifference(received, file)).to.equal(-1);
     const state = bob.client.transferState(file_id);
     expect(state.rejected_pieces).to.equal(1);
-    expect(state.fetched).to.deep.equal({ webrtc: state.total_pieces! - 1, server: 1 });
-    expect(state.transport).to.equal('webrtc');
+    // Mallory kept serving the other pieces; the server's copy supplied the bad one.
+    expect(state.fetched!.webrtc).to.be.at.least(1);
+    expect(state.fetched!.server).to.be.at.least(1);
+    expect(state.fetched!.webrtc! + state.fetched!.server!).to.equal(state.total_pieces);
+    expect(state.transport).to.equal('swarm');
   });
 
   it('drops a peer after two bad pieces and completes from an honest peer', async () => {
@@ -70,7 +73,7 @@ describe('downloads: integrity, failover and resume', () => {
     const pending = bob.client.requestFile(file_id, roomId);
     await new Promise<void>((resolve) => {
       const stop = bob.client.watch(file_id, (s) => {
-        if ((s.rejected_pieces ?? 0) >= 2 && s.state === 'connecting') {
+        if ((s.rejected_pieces ?? 0) >= 2 && s.state === 'waiting') {
           stop();
           resolve();
         }
@@ -96,8 +99,19 @@ describe('downloads: integrity, failover and resume', () => {
     });
     await mallory.client.requestFile(file_id, roomId);
     await closeClient(alice);
-    const error = await bob.client.requestFile(file_id, roomId).catch((e) => e);
-    expect(error.code).to.equal('ERR_UNAVAILABLE');
+    const pending = bob.client.requestFile(file_id, roomId);
+    // Mallory is dropped; bob waits for alice, who shared it, rather than trust mallory.
+    const waiting = await new Promise<TransferSnapshot>((resolve) => {
+      const stop = bob.client.watch(file_id, (s) => {
+        if (s.state === 'waiting' && (s.rejected_pieces ?? 0) >= 2) {
+          stop();
+          resolve(s);
+        }
+      });
+    });
+    expect(waiting.waiting_for).to.deep.equal([alice.user.username]);
+    bob.client.cancelTransfer(file_id);
+    expect((await pending.catch((e) => e)).code).to.equal('ERR_CANCELLED');
     expect(await bob.client.getFile(file_id)).to.equal(null);
     // Nothing unverified was stored.
     expect((await bob.client.cache.record(file_id))?.bytes ?? 0).to.equal(0);
@@ -123,8 +137,9 @@ describe('downloads: integrity, failover and resume', () => {
     expect(await firstDifference(received, file)).to.equal(-1);
     const { fetched, total_pieces } = carol.client.transferState(file_id);
     const bobPieces = Math.round(bobHolds.bytes / (1024 * 1024));
-    expect(fetched?.webrtc).to.equal(bobPieces);
-    expect(fetched?.server).to.equal(total_pieces! - bobPieces);
+    // The server joins at once; bob, found by the probe, can only add what he holds.
+    expect(fetched?.webrtc ?? 0).to.be.at.most(bobPieces);
+    expect((fetched?.webrtc ?? 0) + fetched!.server!).to.equal(total_pieces);
   });
 
   it('continues from the next source when the peer is lost mid-transfer', async () => {
@@ -139,7 +154,7 @@ describe('downloads: integrity, failover and resume', () => {
     const received = await pending;
     expect(await firstDifference(received, file)).to.equal(-1);
     const { fetched, total_pieces } = bob.client.transferState(file_id);
-    expect(fetched?.webrtc).to.be.at.least(3);
+    expect(fetched?.webrtc).to.be.at.least(1);
     expect(fetched?.server).to.be.at.least(1);
     // Nothing fetched twice: the server was only asked for what was still missing.
     expect(fetched!.webrtc! + fetched!.server!).to.equal(total_pieces);

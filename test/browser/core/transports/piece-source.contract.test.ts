@@ -11,11 +11,13 @@ import { RelayHub, RelaySource } from '../../../../src/core/transports/relay-tra
 import { ServerSource } from '../../../../src/core/transports/server-transport.js';
 import type {
   FileDescriptor,
+  PieceFeed,
   PieceProvider,
   PieceSink,
   PieceSource,
 } from '../../../../src/core/transports/transport.js';
-import { PeerLinks, WebRtcSource } from '../../../../src/core/transports/webrtc-transport.js';
+import { PeerLinks } from '../../../../src/core/transports/peer-link.js';
+import { WebRtcSource } from '../../../../src/core/transports/webrtc-source.js';
 import { computeManifest } from '../../../../src/workers/manifest.js';
 import { makeTestFile } from '../../support/bytes.js';
 import { createRoom, destroyClients, makeClient, type TestClient } from '../../support/clients.js';
@@ -38,6 +40,20 @@ interface Setup {
 }
 
 type Factory = (setup: Setup) => PieceSource;
+
+/** A pool of peer links whose signals travel over `socket`, as the client wires them. */
+function signalledLinks(socket: ChatFilesSocket): PeerLinks {
+  const links = new PeerLinks({
+    RTCPeerConnection,
+    iceServers: [],
+    localId: () => socket.id ?? '',
+    signal: (message) => socket.emit('chat:file:signal', message),
+    onChannel: (_link, channel) => channel.close(),
+    authorize: () => {},
+  });
+  socket.on('chat:file:signal', (event) => links.receive(event));
+  return links;
+}
 
 const implementations: Array<[string, Factory]> = [
   [
@@ -125,15 +141,7 @@ for (const [name, create] of implementations) {
           size: file.size,
           manifest: await computeManifest(file, MiB),
         },
-        links: new PeerLinks({
-          socket,
-          RTCPeerConnection,
-          iceServers: [],
-          chunkSize: CHUNK,
-          provider: nothingHeld,
-          isAuthorized: () => false,
-          authorize: () => {},
-        }),
+        links: signalledLinks(socket),
         relay: new RelayHub({ socket, provider: nothingHeld, chunkSize: CHUNK, windowFrames: 8 }),
         rest: new RestClient({
           baseUrl: `${requester.base}/api/chat/files`,
@@ -185,6 +193,50 @@ for (const [name, create] of implementations) {
       await new Promise((r) => setTimeout(r, 400));
       expect(slow.calls()).to.equal(calls);
       expect(slow.got.size).to.be.below(6);
+    });
+
+    it('takes pieces from a feed only as it has room for them', async () => {
+      const source = make();
+      const signal = new AbortController().signal;
+      await source.open(signal);
+      const pending = [0, 1, 2, 3, 4, 5];
+      let taken = 0;
+      let delivered = 0;
+      let most = 0;
+      const feed: PieceFeed = {
+        take: () => {
+          const index = pending.shift();
+          if (index !== undefined) taken++;
+          most = Math.max(most, taken - delivered);
+          return index;
+        },
+        depth: () => 2,
+        skip: () => {},
+      };
+      const { sink, got } = collector({ delayMs: 20 });
+      const counting: PieceSink = {
+        deliver: async (index, bytes) => {
+          const verdict = await sink.deliver(index, bytes);
+          delivered++;
+          return verdict;
+        },
+      };
+      await source.fetch(feed, counting, signal);
+      await expectPieces(setup, got, [0, 1, 2, 3, 4, 5]);
+      expect(most).to.be.at.most(2);
+    });
+
+    it('shares one feed with a second source: every piece delivered once, by either', async () => {
+      const first = make();
+      const second = make();
+      const signal = new AbortController().signal;
+      await Promise.all([first.open(signal), second.open(signal)]);
+      const pending = [0, 1, 2, 3, 4, 5];
+      const feed: PieceFeed = { take: () => pending.shift(), depth: () => 2, skip: () => {} };
+      const { sink, got, calls } = collector({ delayMs: 10 });
+      await Promise.all([first.fetch(feed, sink, signal), second.fetch(feed, sink, signal)]);
+      await expectPieces(setup, got, [0, 1, 2, 3, 4, 5]);
+      expect(calls()).to.equal(6);
     });
 
     it('rejects when the sink fails', async () => {
