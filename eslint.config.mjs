@@ -6,7 +6,17 @@ import lit from 'eslint-plugin-lit';
 import wc from 'eslint-plugin-wc';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', 'test-results/', 'data/'] },
+  {
+    ignores: [
+      'dist/',
+      'examples/*/dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/results/',
+      'test-results/',
+      'data/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

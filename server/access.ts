@@ -37,7 +37,7 @@ export async function requireUser(ctx: ServerContext, req: IncomingMessage): Pro
 
 /** The file, or 404. */
 export async function requireFile(ctx: ServerContext, fileId: string): Promise<StoredFile> {
-  const file = await ctx.store.getFile(fileId);
+  const file = await ctx.store.files.get(fileId);
   if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
   return file;
 }
@@ -121,8 +121,8 @@ export async function serverStatus(
   username: string,
 ): Promise<ServerStatus> {
   const [seed, claim] = await Promise.all([
-    ctx.store.getServerSeed(fileId),
-    ctx.store.getClaim(fileId, username),
+    ctx.store.copies.get(fileId),
+    ctx.store.claims.get(fileId, username),
   ]);
   return statusOf(ctx, seed, claim !== null);
 }

@@ -8,6 +8,7 @@ import type { ChatFilesConfig } from '../src/core/config.js';
 import type { ServerToClientEvents } from '../src/core/protocol.js';
 import type { FederationService } from './federation/federation.js';
 import type { HostAdapter } from './host-adapter.js';
+import type { ChatFilesMetrics } from './metrics.js';
 import type { Logger, ResolvedServerOptions } from './options.js';
 import type { ShareGate } from './shares/share-access.js';
 import type { RelaySessions } from './socket/relay-sessions.js';
@@ -36,9 +37,14 @@ export interface ServerContext {
   readonly ready: Promise<void>;
   /** Current time in epoch milliseconds. */
   now(): number;
+  /** Prometheus counters of this node. */
+  readonly metrics: ChatFilesMetrics;
 }
 
-/** Emits an event to a chat room on every attached socket.io server. */
+/**
+ * Emits an event to a chat room on every attached socket.io server. `io.to(room)` goes
+ * through the adapter, so members connected to other nodes get it too.
+ */
 export function emitToRoom<E extends keyof ServerToClientEvents>(
   ctx: ServerContext,
   roomId: string,

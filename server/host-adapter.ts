@@ -110,6 +110,12 @@ export interface HostAdapter {
    * @default stores nothing; emits `chat:message_received` `{ id, room_id, sender, content, created_at }` to the socket.io room `roomId`
    */
   postMessage(roomId: string, sender: string, content: string): ChatMessage | Promise<ChatMessage>;
+  /**
+   * Whether `username` administers file storage: an administrator may delete the server
+   * copy of any file, as its sharer may.
+   * @default nobody is
+   */
+  isAdmin?(username: string): boolean | Promise<boolean>;
   /** Display name of a user, for listings. Defaults to the username. */
   displayName?(username: string): string | Promise<string>;
   /**

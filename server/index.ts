@@ -11,13 +11,15 @@ import type { ServerContext } from './context.js';
 import { withHostDefaults } from './host-adapter.js';
 import { joinUserRooms, syncUserRooms } from './host-rooms.js';
 import { FederationService, type ChatFilesFederation } from './federation/federation.js';
-import { loadOrCreateKeys } from './federation/signing.js';
+import { loadInstanceKeys } from './federation/instance-keys.js';
 import {
   resolveServerOptions,
   type ChatFilesServerOptions,
   type ResolvedServerOptions,
 } from './options.js';
-import { reconcileStorage, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from './retention.js';
+import { checkReadiness, type ReadinessReport } from './health.js';
+import { ChatFilesMetrics } from './metrics.js';
 import { buildRouter } from './router.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
@@ -32,9 +34,11 @@ import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
 import { signalHandlers } from './socket/signal-handlers.js';
+import { closeTusEndpoint } from './tus/tus-route.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import { configuredBlobStorage } from './storage/configured-blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import { PostgresMetadataStore } from './store/postgres-store.js';
 import { DATABASE_FILE, SqliteMetadataStore } from './store/sqlite-store.js';
 
 export type { ChatFilesServerOptions, Logger, ResolvedServerOptions } from './options.js';
@@ -50,9 +54,21 @@ export type {
   Handshake,
 } from './host-adapter.js';
 export type { ChatFilesFederation, DeliveryResult } from './federation/federation.js';
-export type { MetadataStore } from './store/metadata-store.js';
+export type {
+  MetadataStore,
+  StoreScope,
+  FileStore,
+  ServerCopyStore,
+  ClaimStore,
+  ShareStore,
+  FederationStore,
+  LeaseResult,
+} from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
+export type { ReadinessReport } from './health.js';
+export { ChatFilesMetrics } from './metrics.js';
+export { createJsonLogger, pinoLogger, requestLogging, redactUrl } from './logging.js';
 export { ChatFilesError } from './errors.js';
 export {
   authInputFrom,
@@ -64,8 +80,11 @@ export {
 } from './auth-helpers.js';
 export type { SessionTokenOptions } from './auth-helpers.js';
 export { SqliteMetadataStore } from './store/sqlite-store.js';
+export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
+export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
+export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 
@@ -102,6 +121,10 @@ export interface ChatFilesServer {
   readonly wellKnown: RequestHandler;
   /** Federation (rooms, text relay) for the host app; `null` while `federation.enabled` is false. */
   readonly federation: ChatFilesFederation | null;
+  /** Prometheus metrics of this node; the host serves `metrics.registry` (e.g. at `/metrics`). */
+  readonly metrics: ChatFilesMetrics;
+  /** Whether the metadata store and blob storage answer (for a readiness endpoint). */
+  readiness(): Promise<ReadinessReport>;
 }
 
 /** This instance's origin for federation, checked; throws a message that says what to pass. */
@@ -125,6 +148,18 @@ function federationOrigin(publicOrigin: string | null): string {
   return url.origin;
 }
 
+/** The store the options ask for: PostgreSQL when `databaseUrl` is set, else SQLite in `dataDir`. */
+function openStore(options: ResolvedServerOptions): MetadataStore {
+  if (options.databaseUrl) {
+    return new PostgresMetadataStore({
+      connectionString: options.databaseUrl,
+      now: options.now,
+      logger: options.logger,
+    });
+  }
+  return new SqliteMetadataStore(path.join(options.dataDir, DATABASE_FILE), { now: options.now });
+}
+
 /** Creates the chat-files server for a host app. */
 export function createChatFilesServer(options: ChatFilesServerOptions): ChatFilesServer {
   const resolved = resolveServerOptions(options);
@@ -134,12 +169,18 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     : null;
   const ownsStore = resolved.store === null;
   if (ownsStore) mkdirSync(resolved.dataDir, { recursive: true });
-  const store =
-    resolved.store ?? new SqliteMetadataStore(path.join(resolved.dataDir, DATABASE_FILE));
+  const store = resolved.store ?? openStore(resolved);
   const blobs =
     resolved.blobStorage ??
     configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
+  const relay = new RelaySessions(resolved.relaySessionKey ?? undefined);
+  const metrics = new ChatFilesMetrics({
+    registry: resolved.metricsRegistry ?? undefined,
+    // Sockets of this node only: each node reports its own.
+    localSockets: () => ioServers.reduce((sum, io) => sum + io.of('/').sockets.size, 0),
+    openRelaySessions: () => relay.size,
+  });
   const ctx: { -readonly [K in keyof ServerContext]: ServerContext[K] } = {
     options: resolved,
     config: resolved.config,
@@ -151,7 +192,8 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     store,
     blobs,
     logger: resolved.logger,
-    relay: new RelaySessions(resolved.relaySessionKey ?? undefined),
+    relay,
+    metrics,
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
@@ -159,7 +201,13 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     federation: null,
   };
   if (origin !== null) {
-    ctx.federation = new FederationService(ctx, origin, loadOrCreateKeys(resolved.dataDir));
+    const keys = loadInstanceKeys({
+      store,
+      sharedStore: !(store instanceof SqliteMetadataStore),
+      dataDir: resolved.dataDir,
+      configuredKey: resolved.federationKey,
+    });
+    ctx.federation = new FederationService(ctx, origin, keys);
   }
   const federation = ctx.federation;
   const wellKnown: RequestHandler = (req, res, next) => {
@@ -170,7 +218,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   };
   const ready = (async () => {
     await blobs.init();
-    await reconcileStorage(ctx);
+    await reconcileOnce(ctx);
   })();
   ctx.ready = ready;
   // Routes await `ready` themselves; this only keeps a failure from going unhandled.
@@ -208,12 +256,15 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
       );
       detachers.push(listenToRelayNotices(ctx, io));
     },
+    metrics,
+    readiness: () => checkReadiness(ctx),
     runCleanup: () => runCleanup(ctx),
     joinRooms: (username) => syncUserRooms(ctx, username),
     close() {
       closing ??= (async () => {
         clearInterval(relaySweep);
-        federation?.close();
+        closeTusEndpoint(ctx);
+        await federation?.close();
         for (const detach of detachers.splice(0)) detach();
         ioServers.length = 0;
         ctx.relay.clear();

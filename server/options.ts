@@ -3,6 +3,7 @@
  * them once into a fully required object.
  */
 import path from 'node:path';
+import type { Registry } from 'prom-client';
 import {
   resolveConfig,
   type ChatFilesConfig,
@@ -12,6 +13,8 @@ import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapterInput } from './host-adapter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
+import type { Locker } from '@tus/server';
+import type { UploadGate } from './uploads/upload-gate.js';
 
 /** Where the server writes its diagnostics. Never receives secrets or file contents. */
 export interface Logger {
@@ -39,8 +42,20 @@ export interface ChatFilesServerOptions {
   logger?: Logger;
   /** Start the periodic cleanup job. @default true */
   cleanupJob?: boolean;
-  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db` */
+  /** Metadata store. @default a `SqliteMetadataStore` on `<dataDir>/chat-files.db`, or a `PostgresMetadataStore` when `databaseUrl` is set */
   store?: MetadataStore;
+  /**
+   * PostgreSQL connection string (`postgres://user:password@host:5432/database`). When
+   * set (and no `store` is passed), metadata lives in that database, so several nodes can
+   * share it; otherwise in SQLite inside `dataDir`.
+   * @default null
+   */
+  databaseUrl?: string | null;
+  /**
+   * This instance's federation signing key (PEM, PKCS#8 Ed25519), the same on every node.
+   * @default null (from the shared store on PostgreSQL, else a key file generated in `dataDir`)
+   */
+  federationKey?: string | null;
   /** Blob storage. @default the one `server_seeding.storage` names (a `DiskBlobStorage` in `storageDir`) */
   blobStorage?: BlobStorage;
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
@@ -51,6 +66,12 @@ export interface ChatFilesServerOptions {
    * @default a random key for this process (fine on a single node)
    */
   relaySessionKey?: string | Buffer;
+  /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
+  uploadLocker?: Locker;
+  /** Which upload may store a file; pass a shared one (e.g. `RedisUploadGate`) on several nodes. @default in memory */
+  uploadGate?: UploadGate;
+  /** prom-client registry to add the `chat_files_*` metrics to. @default a registry of its own */
+  metricsRegistry?: Registry;
 }
 
 /** Options after defaults are applied. */
@@ -65,9 +86,14 @@ export interface ResolvedServerOptions {
   /** Absolute directory of stored blobs. */
   storageDir: string;
   store: MetadataStore | null;
+  databaseUrl: string | null;
+  federationKey: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
   relaySessionKey: string | Buffer | null;
+  uploadLocker: Locker | null;
+  uploadGate: UploadGate | null;
+  metricsRegistry: Registry | null;
 }
 
 /** The default logger: console with a prefix. */
@@ -77,6 +103,17 @@ export const consoleLogger: Logger = {
   error: (message, error) =>
     console.error(`[chat-files] ${message}`, error instanceof Error ? error.stack : (error ?? '')),
 };
+
+/** A PostgreSQL connection string, checked; throws a message that says what to pass. */
+function checkedDatabaseUrl(url: string | null | undefined): string | null {
+  if (url === undefined || url === null || url === '') return null;
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new TypeError(
+      'createChatFilesServer(options): databaseUrl must be a PostgreSQL connection string (postgres://user:password@host:5432/database)',
+    );
+  }
+  return url;
+}
 
 /** Fills in defaults and validates; throws with a message that says what to pass. */
 export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedServerOptions {
@@ -118,8 +155,13 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     cleanupJob: options.cleanupJob ?? true,
     storageDir,
     store: options.store ?? null,
+    databaseUrl: checkedDatabaseUrl(options.databaseUrl),
+    federationKey: options.federationKey ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
     relaySessionKey: options.relaySessionKey ?? null,
+    uploadLocker: options.uploadLocker ?? null,
+    uploadGate: options.uploadGate ?? null,
+    metricsRegistry: options.metricsRegistry ?? null,
   };
 }

@@ -17,9 +17,14 @@ import {
   shareDownloadRoute,
   sharePreviewRoute,
 } from './routes/share-routes.js';
-import { removeFromServerRoute, storePermanentlyRoute } from './routes/storage-routes.js';
+import {
+  deleteServerCopyRoute,
+  removeFromServerRoute,
+  storePermanentlyRoute,
+} from './routes/storage-routes.js';
 import { findSdkDir, sdkRoutes } from './sdk-routes.js';
 import { uploadRoute } from './routes/upload-route.js';
+import { tusEndpoint } from './tus/tus-route.js';
 import { listUserFilesRoute, userStorageRoute } from './routes/user-routes.js';
 
 /** Largest JSON body the routes accept; they only ever carry a file id or share options. */
@@ -28,8 +33,13 @@ const JSON_LIMIT = '16kb';
 /** Builds the router for a server context. */
 export function buildRouter(ctx: ServerContext): Router {
   const router = express.Router();
+  router.use(ctx.metrics.httpMiddleware());
   // Before the JSON parser: a signature covers the exact bytes of the body.
   router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
+  // Before the JSON parser too: tus bodies are raw bytes, read by the tus server itself.
+  const tus = tusEndpoint(ctx).handler;
+  router.all('/tus', tus);
+  router.all('/tus/:upload_id', tus);
   // A host that already parsed JSON keeps its result; express.json skips parsed bodies.
   router.use(express.json({ limit: JSON_LIMIT }));
 
@@ -55,6 +65,7 @@ export function buildRouter(ctx: ServerContext): Router {
   router.post('/upload', uploadRoute(ctx));
   router.post('/store-permanently', storePermanentlyRoute(ctx));
   router.post('/remove-from-server', removeFromServerRoute(ctx));
+  router.post('/delete-server-copy', deleteServerCopyRoute(ctx));
   // Express 5 routes HEAD to GET handlers; the handler answers HEAD without a body.
   router.get('/:file_id/download', downloadRoute(ctx));
   router.post('/:file_id/shares', createShareRoute(ctx));

@@ -1,24 +1,28 @@
 /**
  * The reference host chat app: login, rooms, membership and live messages, with the
- * chat-files SDK mounted on its express app and socket.io server.
+ * chat-files SDK mounted on its express app and socket.io server. It runs as one node
+ * (SQLite, socket.io's in-memory adapter) or as one of many (a shared store and adapter).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { Server as SocketIOServer, type Socket } from 'socket.io';
+import { Server as SocketIOServer, type ServerOptions, type Socket } from 'socket.io';
 import {
   authInputFrom,
   createChatFilesServer,
   type ChatFilesServer,
+  type ChatFilesServerOptions,
   type HostAdapter,
 } from '../../server/index.js';
+import { requestLogging } from '../../server/logging.js';
 import type { Logger } from '../../server/options.js';
 import { consoleLogger } from '../../server/options.js';
 import { DEFAULT_API_BASE } from '../../src/core/protocol.js';
 import { isValidUsername, SESSION_COOKIE, tokenFromHeaders, USERNAME_RULE } from './auth.js';
-import { ChatStore, GENERAL_ROOM_ID, type Room, type StoredMessage } from './chat-store.js';
+import { GENERAL_ROOM_ID, type ChatStore, type Room, type StoredMessage } from './chat-store.js';
+import { SqliteChatStore } from './sqlite-chat-store.js';
 import type { AppConfig } from './config-file.js';
 import { loadAppConfig } from './config-file.js';
 
@@ -40,6 +44,27 @@ export interface ChatAppOptions {
    * for any origin. Cookies are never sent cross-origin. @default [] (same origin only)
    */
   corsOrigins?: string[] | true;
+  /** The app's store. @default a `SqliteChatStore` in `dataDir` */
+  store?: ChatStore;
+  /** socket.io adapter shared by the nodes. @default socket.io's in-memory adapter (one node) */
+  socketAdapter?: ServerOptions['adapter'];
+  /** More options for the chat-files server (a shared store, relay session key, ...). */
+  files?: Partial<Omit<ChatFilesServerOptions, 'host' | 'config' | 'dataDir' | 'logger'>>;
+  /** Extra readiness checks (e.g. Redis), by name; each rejects when its service is down. */
+  readinessChecks?: Record<string, () => Promise<unknown>>;
+  /** Request log (JSON lines with request ids, secrets redacted). @default none */
+  requestLog?: Parameters<typeof requestLogging>[0];
+}
+
+/** What {@link ChatApp.shutdown} does, and for how long. */
+export interface ShutdownOptions {
+  /** Longest wait for requests in progress (uploads) before they are cut. @default 30000 */
+  timeoutMs?: number;
+  /**
+   * How long readiness answers 503 before the listener closes, so a balancer that polls
+   * readiness takes the node out before connections are refused. @default 0
+   */
+  readinessGraceMs?: number;
 }
 
 /** A running (or ready to run) reference app. */
@@ -51,7 +76,14 @@ export interface ChatApp {
   files: ChatFilesServer;
   /** Listens on `port` (0 for any) and resolves to the bound port. */
   listen(port: number, hostname?: string): Promise<number>;
-  /** Closes sockets, the HTTP server, the SDK and the database. */
+  /**
+   * Leaves the pool gracefully: readiness answers 503, no new connection is accepted,
+   * sockets are told to go (they reconnect through the balancer to another node),
+   * requests in progress (uploads) may finish until `timeoutMs`, then the SDK (releasing
+   * its job lease) and the database close.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void>;
+  /** Closes sockets, the HTTP server, the SDK and the database at once. */
   close(): Promise<void>;
 }
 
@@ -64,6 +96,18 @@ function packageRoot(): string {
     dir = parent;
   }
   return dir;
+}
+
+/** Longest wait for one readiness check. */
+const READINESS_TIMEOUT_MS = 2000;
+
+/** Resolves like `promise`, or rejects after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** An error answered to the client as `{ error, code }`. */
@@ -95,7 +139,7 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   const config = options.config ?? loadAppConfig(undefined, (m) => logger.warn(m));
   const publicOrigin =
     config.chatFiles.federation.origin ?? options.publicOrigin ?? 'http://localhost:3000';
-  const store = new ChatStore(path.join(dataDir, 'chat.db'));
+  const store = options.store ?? new SqliteChatStore(path.join(dataDir, 'chat.db'));
   const root = packageRoot();
 
   const app = express();
@@ -106,11 +150,14 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   const allowOrigin = (origin: string | undefined): boolean =>
     origin !== undefined && (corsOrigins === true || corsOrigins.includes(origin));
   const io = new SocketIOServer(httpServer, {
+    ...(options.socketAdapter ? { adapter: options.socketAdapter } : {}),
     maxHttpBufferSize: 2 * 1024 * 1024,
     cors: { origin: (origin, cb) => cb(null, allowOrigin(origin)) },
   });
 
-  const userFromHeaders = (headers: Parameters<typeof tokenFromHeaders>[0]): string | null => {
+  const userFromHeaders = async (
+    headers: Parameters<typeof tokenFromHeaders>[0],
+  ): Promise<string | null> => {
     const token = tokenFromHeaders(headers);
     return token ? store.sessionUser(token) : null;
   };
@@ -129,35 +176,35 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   };
 
   const host: HostAdapter = {
-    authenticate(source) {
+    async authenticate(source) {
       const headers = 'headers' in source ? source.headers : {};
       const auth = 'auth' in source ? (source.auth as { token?: unknown }) : undefined;
       const token = typeof auth?.token === 'string' ? auth.token : tokenFromHeaders(headers);
-      const username = token ? store.sessionUser(token) : null;
+      const username = token ? await store.sessionUser(token) : null;
       return username ? { username, groups: groupsOf(username) } : null;
     },
     isMember: (username, roomId) => store.isMember(roomId, username),
-    getRoom(roomId) {
-      const room = store.getRoom(roomId);
+    async getRoom(roomId) {
+      const room = await store.getRoom(roomId);
       if (!room || room.deleted) return null;
       return { name: room.name, type: room.type, federated_with: room.federated_with };
     },
-    postMessage(roomId, sender, content) {
-      const message = store.addMessage(roomId, sender, content);
+    async postMessage(roomId, sender, content) {
+      const message = await store.addMessage(roomId, sender, content);
       deliver(message);
       return message;
     },
     listRoomIds: (username) => store.roomsOf(username),
     federation: {
-      upsertRoom({ id, name, origin }) {
-        const existing = store.getRoom(id);
+      async upsertRoom({ id, name, origin }) {
+        const existing = await store.getRoom(id);
         if (existing) {
           // A deleted room stays deleted; a local room is never taken over by a peer.
           if (existing.deleted || !existing.federated_with.includes(origin)) return false;
-          if (existing.name !== name) store.renameRoom(id, name);
+          if (existing.name !== name) await store.renameRoom(id, name);
           return true;
         }
-        const room = store.createFederatedRoom({ id, name, origin });
+        const room = await store.createFederatedRoom({ id, name, origin });
         // Pages list rooms on load; this lets open ones show the new room at once.
         io.emit('chat:room_added', toRoomView(room));
         return true;
@@ -166,16 +213,72 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   };
 
   const files = createChatFilesServer({
+    basePath: DEFAULT_API_BASE,
+    publicOrigin,
+    ...options.files,
     host,
     config: config.chatFiles,
     dataDir,
-    basePath: DEFAULT_API_BASE,
-    publicOrigin,
     logger,
   });
 
+  // Requests in progress, so a shutdown lets uploads finish before closing.
+  let inFlight = 0;
+  let onIdle: (() => void) | null = null;
+  let draining = false;
+  app.use((_req, res, next) => {
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      if (inFlight === 0) onIdle?.();
+    });
+    next();
+  });
+  if (options.requestLog) app.use(requestLogging(options.requestLog));
+
+  // For the balancer: alive while the process runs; ready while every service answers.
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get(
+    '/readyz',
+    asyncRoute(async (_req, res) => {
+      if (draining) {
+        res.status(503).json({ ready: false, draining: true });
+        return;
+      }
+      const checks: Record<string, () => Promise<unknown>> = {
+        store: () => store.ping(),
+        files: async () => {
+          const report = await files.readiness();
+          if (!report.ready) throw new Error('chat-files is not ready');
+        },
+        ...options.readinessChecks,
+      };
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => {
+          const ok = await withTimeout(check(), READINESS_TIMEOUT_MS).then(
+            () => true,
+            () => false,
+          );
+          return [name, ok] as const;
+        }),
+      );
+      const ready = results.every(([, ok]) => ok);
+      res.status(ready ? 200 : 503).json({ ready, checks: Object.fromEntries(results) });
+    }),
+  );
+  app.get(
+    '/metrics',
+    asyncRoute(async (_req, res) => {
+      res.setHeader('Content-Type', files.metrics.registry.contentType);
+      res.send(await files.metrics.registry.metrics());
+    }),
+  );
+
   /** Puts every live socket of `username` into the socket.io room of `roomId`. */
   const joinSockets = async (username: string, roomId: string) => {
+    // fetchSockets and join go through the adapter: they reach the user on every node.
     const sockets = await io.in(`user:${username}`).fetchSockets();
     for (const socket of sockets) socket.join(roomId);
   };
@@ -212,55 +315,65 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   app.use(express.json({ limit: '64kb' }));
 
   const requireUser = (req: Request, _res: Response, next: NextFunction) => {
-    const username = userFromHeaders(req.headers);
-    if (!username)
-      return next(new HttpError(401, 'ERR_UNAUTHENTICATED', 'Log in first (POST /auth/login).'));
-    (req as Authed).username = username;
-    next();
+    userFromHeaders(req.headers).then((username) => {
+      if (!username)
+        return next(new HttpError(401, 'ERR_UNAUTHENTICATED', 'Log in first (POST /auth/login).'));
+      (req as Authed).username = username;
+      next();
+    }, next);
   };
 
-  const login = (username: unknown, res: Response) => {
+  const login = async (username: unknown, res: Response) => {
     if (!isValidUsername(username))
       throw new HttpError(400, 'ERR_VALIDATION', `Invalid username: ${USERNAME_RULE}.`);
-    store.upsertUser(username, groupsOf(username));
-    const token = store.createSession(username);
+    await store.upsertUser(username, groupsOf(username));
+    const token = await store.createSession(username);
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/' });
     return token;
   };
 
   app.post(
     '/auth/login',
-    asyncRoute((req, res) => {
+    asyncRoute(async (req, res) => {
       const body: unknown = req.body;
       const username =
         typeof body === 'object' && body !== null
           ? (body as { username?: unknown }).username
           : undefined;
-      const token = login(username, res);
+      const token = await login(username, res);
       res.json({ token, username });
     }),
   );
 
-  app.post('/auth/logout', (req, res) => {
-    const token = tokenFromHeaders(req.headers);
-    if (token) store.deleteSession(token);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
-    res.json({ success: true });
-  });
+  app.post(
+    '/auth/logout',
+    asyncRoute(async (req, res) => {
+      const token = tokenFromHeaders(req.headers);
+      if (token) await store.deleteSession(token);
+      res.clearCookie(SESSION_COOKIE, { path: '/' });
+      res.json({ success: true });
+    }),
+  );
 
   app.get('/auth/me', requireUser, (req, res) => {
     const username = (req as Authed).username;
     res.json({ username, groups: groupsOf(username) });
   });
 
-  app.get('/api/rooms', requireUser, (req, res) => {
-    const username = (req as Authed).username;
-    res.json({
-      rooms: store
-        .listRooms(username)
-        .map((room) => ({ ...toRoomView(room), member: room.member, members: room.members })),
-    });
-  });
+  app.get(
+    '/api/rooms',
+    requireUser,
+    asyncRoute(async (req, res) => {
+      const rooms = await store.listRooms(req.username);
+      res.json({
+        rooms: rooms.map((room) => ({
+          ...toRoomView(room),
+          member: room.member,
+          members: room.members,
+        })),
+      });
+    }),
+  );
 
   app.post(
     '/api/rooms',
@@ -279,8 +392,13 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
         );
       }
       const federatedWith = federatedOrigins(body.federated_with);
-      for (const member of members) store.upsertUser(member, groupsOf(member));
-      const room = store.createRoom({ name, createdBy: req.username, members, federatedWith });
+      for (const member of members) await store.upsertUser(member, groupsOf(member));
+      const room = await store.createRoom({
+        name,
+        createdBy: req.username,
+        members,
+        federatedWith,
+      });
       for (const member of new Set([req.username, ...members])) await joinSockets(member, room.id);
       // The peers create the same room; each says whether it did.
       const federation =
@@ -314,18 +432,35 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     return origins;
   };
 
-  const liveRoom = (id: string): Room => {
-    const room = store.getRoom(id);
+  const liveRoom = async (id: string): Promise<Room> => {
+    const room = await store.getRoom(id);
     if (!room || room.deleted) throw new HttpError(404, 'ERR_NOT_FOUND', 'No such room.');
     return room;
   };
+
+  /**
+   * Rooms are private: `general` and federated rooms (shared with peer instances, whose
+   * users join them freely) are open; any other needs membership or an invitation.
+   */
+  const mayJoin = async (room: Room, username: string): Promise<boolean> =>
+    room.id === GENERAL_ROOM_ID ||
+    room.type === 'federated' ||
+    (await store.isMember(room.id, username)) ||
+    (await store.isInvited(room.id, username));
 
   app.post(
     '/api/rooms/:id/join',
     requireUser,
     asyncRoute(async (req, res) => {
-      const room = liveRoom(String(req.params.id));
-      store.join(room.id, req.username);
+      const room = await liveRoom(String(req.params.id));
+      if (!(await mayJoin(room, req.username))) {
+        throw new HttpError(
+          403,
+          'ERR_FORBIDDEN',
+          'This room is private: ask its creator for an invitation.',
+        );
+      }
+      await store.join(room.id, req.username);
       await joinSockets(req.username, room.id);
       io.to(room.id).emit('chat:room_peer_joined', {
         room_id: room.id,
@@ -336,16 +471,36 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     }),
   );
 
+  app.post(
+    '/api/rooms/:id/invite',
+    requireUser,
+    asyncRoute(async (req, res) => {
+      const room = await liveRoom(String(req.params.id));
+      const username = ((req.body ?? {}) as Record<string, unknown>).username;
+      if (!isValidUsername(username))
+        throw new HttpError(400, 'ERR_VALIDATION', `Invalid username: ${USERNAME_RULE}.`);
+      if (room.id === GENERAL_ROOM_ID || room.type === 'federated')
+        throw new HttpError(400, 'ERR_VALIDATION', 'This room is open; no invitation is needed.');
+      if (room.created_by !== req.username)
+        throw new HttpError(403, 'ERR_FORBIDDEN', 'Only the room creator can invite.');
+      await store.upsertUser(username, groupsOf(username));
+      await store.invite(room.id, username, req.username);
+      // Open pages of the invitee list the room at once.
+      io.to(`user:${username}`).emit('chat:room_added', toRoomView(room));
+      res.json({ success: true, id: room.id, username });
+    }),
+  );
+
   app.delete(
     '/api/rooms/:id',
     requireUser,
-    asyncRoute((req, res) => {
-      const room = liveRoom(String(req.params.id));
+    asyncRoute(async (req, res) => {
+      const room = await liveRoom(String(req.params.id));
       if (room.id === GENERAL_ROOM_ID)
         throw new HttpError(403, 'ERR_FORBIDDEN', 'The general room cannot be deleted.');
       if (room.created_by !== req.username)
         throw new HttpError(403, 'ERR_FORBIDDEN', 'Only the room creator can delete it.');
-      store.deleteRoom(room.id);
+      await store.deleteRoom(room.id);
       io.in(room.id).socketsLeave(room.id);
       res.json({ success: true });
     }),
@@ -354,19 +509,23 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   app.get(
     '/api/rooms/:id/messages',
     requireUser,
-    asyncRoute((req, res) => {
-      const room = liveRoom(String(req.params.id));
-      if (!store.isMember(room.id, req.username))
+    asyncRoute(async (req, res) => {
+      const room = await liveRoom(String(req.params.id));
+      if (!(await store.isMember(room.id, req.username)))
         throw new HttpError(403, 'ERR_NOT_MEMBER', 'You are not a member of this room.');
       const before = Number(req.query.before);
       res.json({
-        messages: store.messages(room.id, 200, Number.isFinite(before) ? before : undefined),
+        messages: await store.messages(room.id, 200, Number.isFinite(before) ? before : undefined),
       });
     }),
   );
 
   /** Validates and stores a text message from `username`. */
-  const sendMessage = (username: string, roomId: unknown, content: unknown): StoredMessage => {
+  const sendMessage = async (
+    username: string,
+    roomId: unknown,
+    content: unknown,
+  ): Promise<StoredMessage> => {
     if (typeof roomId !== 'string' || roomId === '')
       throw new HttpError(400, 'ERR_VALIDATION', 'room_id must be a string.');
     if (typeof content !== 'string' || content.trim() === '') {
@@ -379,10 +538,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
         `A message may have at most ${config.chatApp.max_message_length} characters.`,
       );
     }
-    const room = liveRoom(roomId);
-    if (!store.isMember(room.id, username))
+    const room = await liveRoom(roomId);
+    if (!(await store.isMember(room.id, username)))
       throw new HttpError(403, 'ERR_NOT_MEMBER', 'You are not a member of this room.');
-    const message = host.postMessage(room.id, username, content) as StoredMessage;
+    const message = (await host.postMessage(room.id, username, content)) as StoredMessage;
     if (room.federated_with.length > 0 && files.federation) {
       // Peers post it as username@this-host; a failure there does not undo it here.
       files.federation.relayText(room.id, username, content).catch((error: unknown) => {
@@ -395,9 +554,9 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   app.post(
     '/api/rooms/:id/messages',
     requireUser,
-    asyncRoute((req, res) => {
+    asyncRoute(async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      res.status(201).json(sendMessage(req.username, String(req.params.id), body.content));
+      res.status(201).json(await sendMessage(req.username, String(req.params.id), body.content));
     }),
   );
 
@@ -406,16 +565,19 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   app.use('/sdk', express.static(path.join(distDir, 'browser'), { fallthrough: false }));
   app.use('/app', express.static(path.join(distDir, 'chat-app'), { fallthrough: false }));
   app.use('/examples/script-tag', express.static(path.join(root, 'examples', 'script-tag')));
-  app.get('/', (req, res) => {
-    const user = req.query.user;
-    if (user !== undefined) {
-      login(user, res);
-      const room = typeof req.query.room === 'string' ? req.query.room : '';
-      res.redirect(room ? `/?room=${encodeURIComponent(room)}` : '/');
-      return;
-    }
-    res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'index.html'));
-  });
+  app.get(
+    '/',
+    asyncRoute(async (req, res) => {
+      const user = req.query.user;
+      if (user !== undefined) {
+        await login(user, res);
+        const room = typeof req.query.room === 'string' ? req.query.room : '';
+        res.redirect(room ? `/?room=${encodeURIComponent(room)}` : '/');
+        return;
+      }
+      res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'index.html'));
+    }),
+  );
   app.get('/app.css', (_req, res) =>
     res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'app.css')),
   );
@@ -436,38 +598,48 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   });
 
   io.use((socket, next) => {
-    const user = host.authenticate(authInputFrom(socket)) as { username: string } | null;
-    if (!user) return next(new Error('unauthenticated: log in first'));
-    socket.data.username = user.username;
-    next();
+    if (draining) return next(new Error('draining: reconnect to another node'));
+    Promise.resolve(host.authenticate(authInputFrom(socket))).then(
+      async (user) => {
+        if (!user) return next(new Error('unauthenticated: log in first'));
+        socket.data.username = user.username;
+        // Joined before the connection completes, so nothing sent to the rooms is missed.
+        const roomIds = await store.roomsOf(user.username);
+        socket.data.roomIds = roomIds;
+        socket.join([`user:${user.username}`, ...roomIds]);
+        next();
+      },
+      (error: unknown) => {
+        logger.error('socket authentication failed', error);
+        next(new Error('unavailable: try again'));
+      },
+    );
   });
 
   io.on('connection', (socket: Socket) => {
     const username = socket.data.username as string;
-    socket.join(`user:${username}`);
-    for (const roomId of store.roomsOf(username)) {
-      socket.join(roomId);
+    for (const roomId of socket.data.roomIds as string[]) {
       socket
         .to(roomId)
         .emit('chat:room_peer_joined', { room_id: roomId, username, socket_id: socket.id });
     }
     socket.on('chat:send_message', (payload: unknown, cb: unknown) => {
       const reply = typeof cb === 'function' ? (cb as (r: unknown) => void) : () => undefined;
-      try {
-        const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
-          string,
-          unknown
-        >;
-        const message = sendMessage(username, body.room_id, body.content);
-        reply({ success: true, message });
-      } catch (error) {
-        if (error instanceof HttpError)
-          reply({ success: false, error: error.message, code: error.code });
-        else {
-          logger.error('chat:send_message failed', error);
-          reply({ success: false, error: 'Internal server error.', code: 'ERR_INTERNAL' });
-        }
-      }
+      const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+        string,
+        unknown
+      >;
+      sendMessage(username, body.room_id, body.content).then(
+        (message) => reply({ success: true, message }),
+        (error: unknown) => {
+          if (error instanceof HttpError)
+            reply({ success: false, error: error.message, code: error.code });
+          else {
+            logger.error('chat:send_message failed', error);
+            reply({ success: false, error: 'Internal server error.', code: 'ERR_INTERNAL' });
+          }
+        },
+      );
     });
   });
   files.attach(io);
@@ -489,12 +661,40 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
         });
       });
     },
-    close() {
+    shutdown({ timeoutMs = 30_000, readinessGraceMs = 0 } = {}) {
       closing ??= (async () => {
-        io.disconnectSockets(true);
+        draining = true;
+        if (readinessGraceMs > 0) await new Promise((r) => setTimeout(r, readinessGraceMs));
+        // Stop accepting; idle keep-alive connections go now, busy ones when they finish.
+        const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        // Sockets reconnect through the balancer to a node that is not draining.
+        io.local.disconnectSockets(true);
+        const idle = new Promise<void>((resolve) => {
+          // This request list counts only requests, not the sockets' upgrade connections.
+          if (inFlight === 0) resolve();
+          else onIdle = resolve;
+        });
+        const timedOut = await withTimeout(idle, timeoutMs).then(
+          () => false,
+          () => true,
+        );
+        if (timedOut) logger.warn(`shutdown: requests still running after ${timeoutMs} ms, cut`);
+        httpServer.closeAllConnections();
+        await stopped;
         await new Promise<void>((resolve) => io.close(() => resolve()));
         await files.close();
-        store.close();
+        await store.close();
+      })();
+      return closing;
+    },
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        io.local.disconnectSockets(true);
+        await new Promise<void>((resolve) => io.close(() => resolve()));
+        await files.close();
+        await store.close();
       })();
       return closing;
     },

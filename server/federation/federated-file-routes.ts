@@ -21,7 +21,7 @@ async function memberRecord(ctx: ServerContext, req: Request): Promise<Federated
   const id = req.params.local_id;
   const record =
     typeof id === 'string' && FEDERATED_FILE_ID.test(id)
-      ? await ctx.store.getFederatedFile(id)
+      ? await ctx.store.federation.getFile(id)
       : null;
   if (!record) throw new ChatFilesError('ERR_NOT_FOUND', 'No such federated file.');
   await requireMember(ctx, user.username, record.room_id);

@@ -29,6 +29,9 @@ import {
 import type { FederationService } from './federation.js';
 import { SignatureError, verifyRequest } from './signing.js';
 
+/** How long received envelope ids are kept to drop duplicates. */
+const INBOX_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
 /** Largest envelope accepted; a file message is a few kilobytes. */
 export const MAX_ENVELOPE_BYTES = 256 * 1024;
 
@@ -76,7 +79,11 @@ async function acceptMessage(ctx: ServerContext, origin: string, envelope: Messa
     // Local clients would render it as a card for a file of this instance.
     throw new ChatFilesError('ERR_VALIDATION', 'A text message must not look like a file message.');
   }
-  if (!(await ctx.store.recordInboundEnvelope(origin, envelope.id, ctx.now()))) {
+  const now = ctx.now();
+  // Duplicates come from retries, minutes apart; a week of ids is plenty.
+  if (
+    !(await ctx.store.federation.recordInbound(origin, envelope.id, now, now - INBOX_RETENTION_MS))
+  ) {
     return { success: true, duplicate: true };
   }
   let localId: string | undefined;
@@ -84,7 +91,7 @@ async function acceptMessage(ctx: ServerContext, origin: string, envelope: Messa
     let content = envelope.text;
     if (envelope.file) {
       localId = `fed_${randomBytes(16).toString('hex')}`;
-      await ctx.store.createFederatedFile({
+      await ctx.store.federation.createFile({
         id: localId,
         room_id: envelope.room_id,
         origin,
@@ -114,14 +121,14 @@ async function acceptMessage(ctx: ServerContext, origin: string, envelope: Messa
     };
   } catch (error) {
     // Undo, so the peer's retry (with the same envelope id) is not taken for a duplicate.
-    if (localId) await ctx.store.deleteFederatedFile(localId);
-    await ctx.store.forgetInboundEnvelope(origin, envelope.id);
+    if (localId) await ctx.store.federation.deleteFile(localId);
+    await ctx.store.federation.forgetInbound(origin, envelope.id);
     throw error;
   }
 }
 
 async function acceptRevoke(ctx: ServerContext, origin: string, envelope: RevokeEnvelope) {
-  const revoked = await ctx.store.revokeFederatedFiles({
+  const revoked = await ctx.store.federation.revokeFiles({
     origin,
     origin_file_id: envelope.file_id,
     room_id: envelope.room_id,

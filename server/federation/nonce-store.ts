@@ -12,6 +12,6 @@ export class PersistentNonceStore implements NonceStore {
   claim(origin: string, nonce: string, now: number): Promise<boolean> {
     // A request may be up to the skew early or late, so a nonce must be kept for twice
     // the skew; anything older is refused for its date before the nonce is consulted.
-    return this.store.claimNonce(origin, nonce, now, now - 2 * MAX_CLOCK_SKEW_MS);
+    return this.store.federation.claimNonce(origin, nonce, now, now - 2 * MAX_CLOCK_SKEW_MS);
   }
 }

@@ -55,7 +55,7 @@ export class EnvelopeSender {
   constructor(
     private readonly deps: {
       origin: string;
-      keys: Pick<InstanceKeys, 'privateKey'>;
+      keys: Pick<InstanceKeys, 'privateKey'> | Promise<Pick<InstanceKeys, 'privateKey'>>;
       directory: PeerDirectory;
       logger: Logger;
       now: () => number;
@@ -109,7 +109,7 @@ export class EnvelopeSender {
       path: `${url.pathname}${url.search}`,
       body,
       origin: this.deps.origin,
-      keys: this.deps.keys,
+      keys: await this.deps.keys,
       now: this.deps.now(),
     });
     try {

@@ -39,15 +39,46 @@ export interface InstanceKeys {
   publicKeyBase64: string;
 }
 
+/** The key pair of an Ed25519 private key; throws for any other kind of key. */
+export function instanceKeysOf(privateKey: KeyObject, from = 'the federation key'): InstanceKeys {
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${from} is not an Ed25519 key`);
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, publicKeyBase64: exportPublicKey(publicKey) };
+}
+
+// PKCS#8 DER of an Ed25519 private key is this prefix followed by the 32-byte seed.
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** The Ed25519 private key with this 32-byte seed. */
+export function privateKeyFromSeed(seed: Buffer): KeyObject {
+  if (seed.length !== 32) throw new Error('an Ed25519 seed has 32 bytes');
+  return createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+}
+
+/** The 32-byte seed of an Ed25519 private key. */
+export function seedOf(privateKey: KeyObject): Buffer {
+  return privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(-32);
+}
+
+/** The key saved in `dataDir` by {@link loadOrCreateKeys}, or `null` when there is none. */
+export function readKeyFile(dataDir: string): KeyObject | null {
+  const file = path.join(dataDir, KEY_FILE);
+  if (!existsSync(file)) return null;
+  return instanceKeysOf(createPrivateKey(readFileSync(file, 'utf8')), file).privateKey;
+}
+
 /** Loads the key pair from `dataDir`, generating and saving it (mode 0600) on first start. */
 export function loadOrCreateKeys(dataDir: string): InstanceKeys {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, KEY_FILE);
   let privateKey: KeyObject;
-  if (existsSync(file)) {
-    privateKey = createPrivateKey(readFileSync(file, 'utf8'));
-    if (privateKey.asymmetricKeyType !== 'ed25519')
-      throw new Error(`${file} does not hold an Ed25519 key`);
+  const saved = readKeyFile(dataDir);
+  if (saved) {
+    privateKey = saved;
   } else {
     privateKey = generateKeyPairSync('ed25519').privateKey;
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
@@ -55,8 +86,7 @@ export function loadOrCreateKeys(dataDir: string): InstanceKeys {
     chmodSync(temp, 0o600);
     renameSync(temp, file);
   }
-  const publicKey = createPublicKey(privateKey);
-  return { privateKey, publicKey, publicKeyBase64: exportPublicKey(publicKey) };
+  return instanceKeysOf(privateKey);
 }
 
 /** base64 SPKI DER of a public key. */

@@ -41,12 +41,17 @@ export function ifNoneMatchMatches(header: string, etag: string): boolean {
   return tags.some((tag) => tag.replace(/^W\//, '') === bare);
 }
 
-/** An HTTP-date in whole seconds, or `null` when the value is not one. */
+const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+const RFC850_DATE = /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME_DATE = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
+/** An HTTP-date (§5.6.7, all three forms) in whole seconds, or `null` when it is not one. */
 export function httpDateSeconds(value: string): number | null {
-  // Date.parse is lenient, so demand the shape of an HTTP-date (IMF-fixdate or the
-  // two obsolete forms) before trusting it.
-  if (!/^[A-Za-z]{3},? [\w -]+ \d{2}:\d{2}:\d{2}( GMT|\s+\d{4})$/.test(value.trim())) return null;
-  const ms = Date.parse(value);
+  const text = value.trim();
+  let ms = Number.NaN;
+  if (IMF_FIXDATE.test(text) || RFC850_DATE.test(text)) ms = Date.parse(text);
+  // asctime carries no zone; HTTP-dates are always UTC.
+  else if (ASCTIME_DATE.test(text)) ms = Date.parse(`${text} GMT`);
   return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
 }
 

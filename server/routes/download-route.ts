@@ -34,7 +34,7 @@ async function authorize(
     // Guessing tokens here is slowed down like on the share routes.
     const address = clientAddress(req);
     throwIfBlocked(res, ctx.shareGate.lookups, address);
-    const share = await ctx.store.findShareByTokenHash(hashShareToken(token));
+    const share = await ctx.store.shares.findByTokenHash(hashShareToken(token));
     if (!share || share.file_id !== file.id) ctx.shareGate.lookups.fail(address);
     if (share && share.file_id === file.id) {
       if (share.revoked_at !== null) {
@@ -72,7 +72,7 @@ export function downloadRoute(ctx: ServerContext): RequestHandler {
       throw new ChatFilesError('ERR_UNAUTHENTICATED', 'Log in first.');
     }
     requireSeedingEnabled(ctx);
-    const file = await ctx.store.getFile(fileId);
+    const file = await ctx.store.files.get(fileId);
     if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
     await authorize(ctx, req, res, file, user, token);
 

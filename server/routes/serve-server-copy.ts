@@ -59,7 +59,7 @@ export async function serveServerCopy(
   file: StoredFile,
   options: ServeOptions,
 ): Promise<void> {
-  const seed = await ctx.store.getServerSeed(file.id);
+  const seed = await ctx.store.copies.get(file.id);
   if (!seed || !file.sha256) {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The server holds no copy of this file.');
   }

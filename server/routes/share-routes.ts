@@ -122,7 +122,7 @@ export function createShareRoute(ctx: ServerContext): RequestHandler {
     const file = await requireFile(ctx, fileId);
     if (file.sender !== user.username) await requireMember(ctx, user.username, file.room_id);
     // A link to bytes the server does not hold would only ever answer 404.
-    if (!isServable(ctx, await ctx.store.getServerSeed(file.id))) {
+    if (!isServable(ctx, await ctx.store.copies.get(file.id))) {
       throw new ChatFilesError(
         'ERR_NOT_FOUND',
         'The server holds no copy of this file; upload it first.',
@@ -134,7 +134,7 @@ export function createShareRoute(ctx: ServerContext): RequestHandler {
       passwordHash: password === undefined ? null : await hashSharePassword(password),
       expiresAt,
     });
-    await ctx.store.createShare(share);
+    await ctx.store.shares.create(share);
     res.status(201).json({
       token,
       ...shareUrls(ctx, token, file),
@@ -157,13 +157,14 @@ export function revokeRoute(ctx: ServerContext): RequestHandler {
     if (file.sender !== user.username) {
       throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may revoke it.');
     }
-    const revoked = await ctx.store.revokeShares(file.id, ctx.now());
+    // Peers are told again on a repeated revoke: one that missed the first notice learns now.
+    const { revoked, peers } = ctx.federation
+      ? await ctx.federation.revokeFile(file)
+      : { revoked: await ctx.store.shares.revokeAll(file.id, ctx.now()), peers: [] };
     emitToRoom(ctx, file.room_id, 'chat:file:revoked', {
       file_id: file.id,
       room_id: file.room_id,
     });
-    // Told again on a repeated revoke: a peer that missed the first notice learns now.
-    const peers = ctx.federation ? await ctx.federation.fileRevoked(file) : [];
     res.json({ success: true, revoked, notified_peers: peers });
   });
 }

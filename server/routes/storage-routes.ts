@@ -1,14 +1,17 @@
 /**
  * Permanent storage: `POST /store-permanently` claims the server copy of a file against
- * the user's tier quota (atomically, so concurrent claims cannot overshoot it), and
- * `POST /remove-from-server` releases a claim, deleting the copy once nobody keeps it.
+ * the user's tier quota (atomically, so concurrent claims cannot overshoot it),
+ * `POST /remove-from-server` releases a claim (never deleting a copy others can use), and
+ * `POST /delete-server-copy` lets the sharer (or an administrator) delete the copy for
+ * everyone.
  */
 import type { RequestHandler } from 'express';
 import type { StorePermanentlyResponse } from '../../src/core/protocol.js';
-import { isServable, requireFile, requireMember, requireUser } from '../access.js';
+import { expiresAt, isServable, requireFile, requireMember, requireUser } from '../access.js';
 import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
-import { quotaExceededMessage, tierFor } from '../quota.js';
+import { claimStorage, quotaExceededMessage, releaseClaim, tierFor } from '../quota.js';
+import { removeServerCopy } from '../server-copies.js';
 import { asyncHandler, bodyFileId, requireSeedingEnabled } from './route-helpers.js';
 
 const noCopy = () =>
@@ -23,10 +26,10 @@ export function storePermanentlyRoute(ctx: ServerContext): RequestHandler {
     requireSeedingEnabled(ctx);
     const file = await requireFile(ctx, fileId);
     await requireMember(ctx, user.username, file.room_id);
-    if (!isServable(ctx, await ctx.store.getServerSeed(file.id))) throw noCopy();
+    if (!isServable(ctx, await ctx.store.copies.get(file.id))) throw noCopy();
 
     const tier = tierFor(user.groups, ctx.config.upload_tiers);
-    const result = await ctx.store.claimStorage({
+    const result = await claimStorage(ctx.store, {
       file_id: file.id,
       username: user.username,
       limit: tier.limit,
@@ -63,7 +66,21 @@ export function storePermanentlyRoute(ctx: ServerContext): RequestHandler {
   });
 }
 
-/** Builds the handler of `POST /remove-from-server`. */
+/** Whether `username` may delete the server copy of `file` for everyone: its sharer or an administrator. */
+async function mayDeleteCopy(
+  ctx: ServerContext,
+  username: string,
+  file: { sender: string },
+): Promise<boolean> {
+  return file.sender === username || (await ctx.host.isAdmin?.(username)) === true;
+}
+
+/**
+ * Builds the handler of `POST /remove-from-server`: releases the caller's claim. That
+ * never deletes a copy others can still use: it stays while other claims pin it, and
+ * otherwise goes back to the temp cache with a fresh expiry window. Without a claim, the
+ * sharer (or an administrator) removes a copy nobody keeps.
+ */
 export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
   return asyncHandler(async (req, res) => {
     await ctx.ready;
@@ -73,37 +90,43 @@ export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
     const tier = tierFor(user.groups, ctx.config.upload_tiers);
 
     // A claim can always be released, even by someone who has since left the room.
-    const claim = await ctx.store.getClaim(file.id, user.username);
+    const claim = await ctx.store.claims.get(file.id, user.username);
     let totalStored: number;
-    let remainingClaims: number;
+    let removed = false;
     if (claim) {
-      const released = await ctx.store.releaseClaim({
+      const released = await releaseClaim(ctx.store, {
         file_id: file.id,
         username: user.username,
         now: ctx.now(),
       });
       totalStored = released.total_stored_bytes;
-      remainingClaims = released.remaining_claims;
+      const seed = released.remaining_claims === 0 ? await ctx.store.copies.get(file.id) : null;
+      if (seed) {
+        // Back in the temp cache: cards in the room can show when it expires now.
+        emitToRoom(ctx, file.room_id, 'chat:file:server_cached', {
+          file_id: file.id,
+          room_id: file.room_id,
+          expires_at: expiresAt(ctx, seed),
+        });
+      }
     } else {
       await requireMember(ctx, user.username, file.room_id);
-      if (file.sender !== user.username) {
+      if (!(await mayDeleteCopy(ctx, user.username, file))) {
         throw new ChatFilesError('ERR_NOT_FOUND', 'You have no claim on this file.');
       }
-      const seed = await ctx.store.getServerSeed(file.id);
+      const seed = await ctx.store.copies.get(file.id);
       if (!seed) throw noCopy();
       if (seed.permanent) {
         throw new ChatFilesError(
           'ERR_CONFLICT',
-          'Other users keep this file on the server; it stays until they release it.',
+          'Other users keep this file on the server; it stays until they release it, or until it is deleted for everyone.',
         );
       }
-      totalStored = (await ctx.store.getUserStatus(user.username)).total_stored_bytes;
-      remainingClaims = 0;
-    }
-
-    let removed = false;
-    if (remainingClaims === 0) {
-      const removal = await ctx.store.removeServerCopy(file.id, { onlyIfUnclaimed: true });
+      totalStored = (await ctx.store.claims.status(user.username)).total_stored_bytes;
+      const removal = await removeServerCopy(ctx.store, file.id, {
+        onlyIfUnclaimed: true,
+        now: ctx.now(),
+      });
       removed = removal.removed.length > 0;
       await completeRemoval(ctx, removal, 'removed');
     }
@@ -113,6 +136,42 @@ export function removeFromServerRoute(ctx: ServerContext): RequestHandler {
       tier_limit: tier.limit,
       tier_name: tier.name,
       server_copy_removed: removed,
+    });
+  });
+}
+
+/**
+ * Builds the handler of `POST /delete-server-copy`: the sharer (or an administrator)
+ * deletes the room's server copy for everyone. Every claim on it is released and
+ * refunded, and the room is told.
+ */
+export function deleteServerCopyRoute(ctx: ServerContext): RequestHandler {
+  return asyncHandler(async (req, res) => {
+    await ctx.ready;
+    const user = await requireUser(ctx, req);
+    const fileId = bodyFileId(req);
+    const file = await requireFile(ctx, fileId);
+    const admin = (await ctx.host.isAdmin?.(user.username)) === true;
+    if (!admin) await requireMember(ctx, user.username, file.room_id);
+    if (!(await mayDeleteCopy(ctx, user.username, file))) {
+      throw new ChatFilesError(
+        'ERR_FORBIDDEN',
+        'Only the user who shared this file can delete its server copy; remove your own claim instead.',
+      );
+    }
+    const removal = await removeServerCopy(ctx.store, file.id, {
+      onlyIfUnclaimed: false,
+      now: ctx.now(),
+    });
+    if (removal.removed.length === 0) throw noCopy();
+    await completeRemoval(ctx, removal, 'removed');
+    const tier = tierFor(user.groups, ctx.config.upload_tiers);
+    res.json({
+      success: true,
+      total_stored_bytes: (await ctx.store.claims.status(user.username)).total_stored_bytes,
+      tier_limit: tier.limit,
+      tier_name: tier.name,
+      server_copy_removed: true,
     });
   });
 }

@@ -56,13 +56,13 @@ export function listUserFilesRoute(ctx: ServerContext): RequestHandler {
       memberRooms = await ctx.host.listRoomIds(user.username);
     } else {
       memberRooms = [];
-      for (const roomId of await ctx.store.roomIdsWithFiles()) {
+      for (const roomId of await ctx.store.files.roomIds()) {
         if (await isMember(roomId)) memberRooms.push(roomId);
       }
     }
     const memberSet = new Set(memberRooms);
 
-    const candidates = await ctx.store.listFiles({
+    const candidates = await ctx.store.files.list({
       room_ids: memberRooms,
       sender: user.username,
       search: search || undefined,
@@ -122,7 +122,7 @@ async function federatedEntries(
 ): Promise<FederatedUserFileEntry[]> {
   const needle = search?.toLowerCase();
   const entries: FederatedUserFileEntry[] = [];
-  for (const record of await ctx.store.listFederatedFiles(roomIds, limit)) {
+  for (const record of await ctx.store.federation.listFiles(roomIds, limit)) {
     if (needle && !record.file.name.toLowerCase().includes(needle)) continue;
     const room = await roomOf(record.room_id);
     const sender = remoteSender(record.sender, record.origin);
@@ -153,8 +153,8 @@ export function userStorageRoute(ctx: ServerContext): RequestHandler {
     const user = await requireUser(ctx, req);
     const tier = tierFor(user.groups, ctx.config.upload_tiers);
     const [status, claims] = await Promise.all([
-      ctx.store.getUserStatus(user.username),
-      ctx.store.listClaims(user.username),
+      ctx.store.claims.status(user.username),
+      ctx.store.claims.list(user.username),
     ]);
     const body: UserStorageResponse = {
       total_stored_bytes: status.total_stored_bytes,

@@ -88,7 +88,7 @@ export async function openShare(
   const address = clientAddress(req);
   throwIfBlocked(res, gate.lookups, address);
   const share = TOKEN_SHAPE.test(token)
-    ? await ctx.store.findShareByTokenHash(hashShareToken(token))
+    ? await ctx.store.shares.findByTokenHash(hashShareToken(token))
     : null;
   if (!share) {
     gate.lookups.fail(address);
@@ -115,7 +115,7 @@ export async function openShare(
       throw new ChatFilesError('ERR_FORBIDDEN', 'Wrong password for this link.');
     }
   }
-  const file = await ctx.store.getFile(share.file_id);
+  const file = await ctx.store.files.get(share.file_id);
   // Deleting a file deletes its shares too; this only covers a race with that.
   if (!file) throw new ChatFilesError('ERR_GONE', 'This file is no longer available.');
   return { share, file };

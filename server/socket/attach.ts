@@ -66,6 +66,7 @@ export function attachSocketHandlers(
           const reply = typeof callback === 'function' ? (callback as Listener) : null;
           const fail = (error: unknown) => {
             const { body } = toErrorReply(error, (m, e) => log(`${event}: ${m}`, e));
+            ctx.metrics.error(body.code);
             reply?.({ ...body, success: false });
           };
           const run = (current: HostUser | null) => {

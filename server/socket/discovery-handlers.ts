@@ -30,7 +30,7 @@ async function requestPeers({ ctx, io, socket, user }: SocketScope, payload: unk
   const fields = asObject(payload);
   const file = await requireMemberFile(ctx, user.username, fields);
   const [seederNames, sockets, status] = await Promise.all([
-    ctx.store.peerSeeders(file.id),
+    ctx.store.files.peerSeeders(file.id),
     roomSockets(io, file.room_id),
     serverStatus(ctx, file.id, user.username),
   ]);
@@ -69,7 +69,7 @@ async function serverStatusOne({ ctx, user }: SocketScope, payload: unknown) {
 async function serverStatusBatch({ ctx, user }: SocketScope, payload: unknown) {
   const fields = asObject(payload);
   const ids = requireIdList(fields, 'file_ids', MAX_STATUS_BATCH);
-  const files = await ctx.store.getFiles(ids);
+  const files = await ctx.store.files.getMany(ids);
   const membership = new Map<string, boolean>();
   for (const roomId of new Set(files.map((f) => f.room_id))) {
     membership.set(roomId, Boolean(await ctx.host.isMember(user.username, roomId)));
@@ -78,8 +78,8 @@ async function serverStatusBatch({ ctx, user }: SocketScope, payload: unknown) {
   const visible = files.filter((f) => membership.get(f.room_id));
   const visibleIds = visible.map((f) => f.id);
   const [seeds, claimed] = await Promise.all([
-    ctx.store.getServerSeeds(visibleIds),
-    ctx.store.claimedFileIds(visibleIds, user.username),
+    ctx.store.copies.getMany(visibleIds),
+    ctx.store.claims.claimedFileIds(visibleIds, user.username),
   ]);
   const statuses: Record<string, ServerStatus> = {};
   for (const id of visibleIds) statuses[id] = statusOf(ctx, seeds.get(id), claimed.has(id));

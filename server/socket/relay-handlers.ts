@@ -153,6 +153,7 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, payload: unk
     },
     ctx.now(),
   );
+  ctx.metrics.relaySessionOpened();
   announce(io, RELAY_OPENED, {
     id: session.id,
     file_id: session.file_id,
@@ -198,6 +199,7 @@ function relayChunk({ ctx, io, socket }: SocketScope, payload: unknown) {
     throw new ChatFilesError('ERR_TOO_LARGE', `A relay frame may carry at most ${limit} bytes.`);
   }
   ctx.relay.touch(session, now);
+  ctx.metrics.bytesSent('relay', length ?? textLength ?? 0);
   toSocket(io, requesterSocketId).emit('chat:file:relay_chunk', {
     session_id: session.id,
     source_socket_id: socket.id,
@@ -240,6 +242,7 @@ function relayComplete({ ctx, io, socket }: SocketScope, payload: unknown) {
   );
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
+  ctx.metrics.transferCompleted('relay');
   toSocket(io, requesterSocketId).emit('chat:file:relay_complete', {
     session_id: session.id,
     source_socket_id: socket.id,

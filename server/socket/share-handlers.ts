@@ -3,6 +3,7 @@
  * message; `chat:file:seed_registered` records a peer seeder; `chat:file:server_cached`
  * tells the room the server holds a copy.
  */
+import { deleteFile } from '../server-copies.js';
 import { randomUUID } from 'node:crypto';
 import { encodeFileMessage } from '../../src/core/file-message.js';
 import { SERVER_SEEDER } from '../../src/core/protocol.js';
@@ -82,7 +83,7 @@ async function share({ ctx, user }: SocketScope, payload: unknown) {
     created_at: ctx.now(),
     manifest,
   };
-  await ctx.store.createFile(file);
+  await ctx.store.files.create(file);
   let message: unknown;
   try {
     message = await ctx.host.postMessage(
@@ -98,7 +99,7 @@ async function share({ ctx, user }: SocketScope, payload: unknown) {
     );
   } catch (error) {
     // Without its message nobody can see the file; do not keep a record of it.
-    await completeRemoval(ctx, await ctx.store.deleteFile(file.id), 'removed');
+    await completeRemoval(ctx, await deleteFile(ctx.store, file.id, ctx.now()), 'removed');
     throw error;
   }
   return { file_id: file.id, message };
@@ -111,7 +112,7 @@ async function seedRegistered({ ctx, socket, user }: SocketScope, payload: unkno
   if (user.username === SERVER_SEEDER) {
     throw new ChatFilesError('ERR_FORBIDDEN', 'That name is reserved for the server.');
   }
-  await ctx.store.addPeerSeed(file.id, user.username, ctx.now());
+  await ctx.store.files.addPeerSeed(file.id, user.username, ctx.now());
   socket.to(file.room_id).emit('chat:file:seeder_available', {
     file_id: file.id,
     room_id: file.room_id,
@@ -124,7 +125,7 @@ async function seedRegistered({ ctx, socket, user }: SocketScope, payload: unkno
 async function serverCached({ ctx, io, user }: SocketScope, payload: unknown) {
   const fields = asObject(payload);
   const file = await requireMemberFile(ctx, user.username, fields);
-  const seed = await ctx.store.getServerSeed(file.id);
+  const seed = await ctx.store.copies.get(file.id);
   if (!isServable(ctx, seed)) {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The server holds no copy of this file.');
   }

@@ -48,7 +48,26 @@ async function signal({ ctx, io, socket, user }: SocketScope, payload: unknown) 
   return { delivered: targets.length };
 }
 
+/** The last signal of each socket still being checked. */
+const inFlight = new WeakMap<object, Promise<unknown>>();
+
+/**
+ * Runs the signals of one socket one after another. Checking a signal awaits the store and
+ * `fetchSockets` (a round trip to every node behind an adapter), so without this a later
+ * ICE candidate could overtake its offer, which the peer cannot apply.
+ */
+function inArrivalOrder<T>(socket: object, work: () => Promise<T>): Promise<T> {
+  const previous = inFlight.get(socket) ?? Promise.resolve();
+  const next = previous.then(work, work);
+  inFlight.set(
+    socket,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
 /** Handlers of signalling events. */
 export const signalHandlers: HandlerTable = {
-  'chat:file:signal': signal,
+  'chat:file:signal': (scope, payload) =>
+    inArrivalOrder(scope.socket, () => signal(scope, payload)),
 };

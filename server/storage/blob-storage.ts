@@ -15,17 +15,17 @@ export interface ByteRange {
   end: number;
 }
 
-/** A blob being written. Exactly one of `commit()` or `abort()` must be called. */
+/**
+ * A blob being written. Exactly one of `commit()` or `abort()` must be called. There is
+ * no reading back before the commit: whatever must be known about the bytes (digests,
+ * size, type) is computed on the stream on the way in, so object storage is never read
+ * a second time.
+ */
 export interface BlobWriter {
   /** The id the blob will have once committed. */
   readonly id: string;
   /** Where the bytes go; `end()` it (or let a pipeline do so) before committing. */
   readonly stream: Writable;
-  /**
-   * Reads back what was written (after the stream has finished). This is a second full
-   * read, from object storage a second download: hash on the way in instead.
-   */
-  readBack(): Readable;
   /** Makes the finished blob visible under {@link id}; fails if it could not be stored. */
   commit(): Promise<void>;
   /** Discards everything written and releases every resource. Idempotent. */

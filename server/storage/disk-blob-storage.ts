@@ -42,10 +42,6 @@ class DiskBlobWriter implements BlobWriter {
     this.stream.on('error', () => {});
   }
 
-  readBack(): Readable {
-    return createReadStream(this.partPath);
-  }
-
   async commit(): Promise<void> {
     if (this.settled) throw new Error('blob writer already settled');
     if (!this.stream.writableFinished) throw new Error('blob stream not finished');

@@ -93,15 +93,18 @@ class S3BlobWriter implements BlobWriter {
     const upload = startUpload(body);
     // Failures of the upload end the writable; without this a write would wait forever
     // on a body nobody reads any more.
-    this.uploaded = upload.done().then(
-      () => {
-        this.stored = true;
-      },
-      (error: unknown) => {
-        this.failure = error instanceof Error ? error : new Error(String(error));
-        body.destroy(this.failure);
-      },
-    );
+    this.uploaded = upload
+      .done()
+      .then(
+        () => {
+          this.stored = true;
+        },
+        (error: unknown) => {
+          this.failure = error instanceof Error ? error : new Error(String(error));
+          body.destroy(this.failure);
+        },
+      )
+      .finally(() => storage.finishedWriting(id));
     const failed = () => this.failure ?? new Error('the upload to object storage stopped');
     this.stream = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
@@ -130,10 +133,6 @@ class S3BlobWriter implements BlobWriter {
     this.stream.on('error', () => {});
   }
 
-  readBack(): Readable {
-    return this.storage.read(this.id);
-  }
-
   async commit(): Promise<void> {
     if (this.settled) throw new Error('blob writer already settled');
     if (!this.stream.writableFinished) throw new Error('blob stream not finished');
@@ -159,6 +158,11 @@ export class S3BlobStorage implements BlobStorage {
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+  /**
+   * Blobs this process is writing. A multipart upload's start time never changes, so a
+   * long upload would otherwise look abandoned to the sweep once the grace period passed.
+   */
+  private readonly writing = new Set<string>();
 
   constructor(options: S3BlobStorageOptions) {
     this.bucket = options.bucket;
@@ -176,6 +180,11 @@ export class S3BlobStorage implements BlobStorage {
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
       });
+  }
+
+  /** Forgets a write that has ended, completed or not. */
+  finishedWriting(id: string): void {
+    this.writing.delete(id);
   }
 
   /** The object key of a blob. */
@@ -205,6 +214,7 @@ export class S3BlobStorage implements BlobStorage {
   async create(): Promise<BlobWriter> {
     const id = randomBytes(16).toString('hex');
     const Key = this.keyOf(id);
+    this.writing.add(id);
     return new S3BlobWriter(
       id,
       this,
@@ -283,7 +293,8 @@ export class S3BlobStorage implements BlobStorage {
       );
       for (const upload of page.Uploads ?? []) {
         const id = upload.Key?.slice(this.prefix.length) ?? '';
-        if (!BLOB_ID.test(id) || (upload.Initiated?.getTime() ?? 0) > cutoff) continue;
+        if (!BLOB_ID.test(id) || this.writing.has(id)) continue;
+        if ((upload.Initiated?.getTime() ?? 0) > cutoff) continue;
         await this.client.send(
           new AbortMultipartUploadCommand({
             Bucket: this.bucket,

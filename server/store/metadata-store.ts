@@ -1,12 +1,18 @@
 /**
- * The metadata store: files, seeds, stored blobs, storage claims, per-user quota status,
- * piece manifests and share links. An interface so a host can back it with another
- * database; `SqliteMetadataStore` is the default. Every method that reads and writes
- * quota or reference counts does so atomically, so two concurrent requests cannot both
- * pass a check that only one of them should.
+ * The metadata store: files and seeds, server copies and their blobs, storage claims and
+ * quota status, share links, and federation records, each behind a narrow interface of
+ * its own. Stores read and write rows; the rules (dedup, eviction order, quota
+ * arithmetic, expiry) live in plain modules (`server/server-copies.ts`,
+ * `server/quota.ts`, `server/retention.ts`) that compose these operations inside
+ * {@link MetadataStore.transaction}, so a new backend writes SQL, not rules.
+ * `SqliteMetadataStore` is the embedded default, `PostgresMetadataStore` the one for
+ * several nodes.
  */
 import type { FederatedFile } from '../../src/core/federated-file.js';
 import type { FileRecord, PieceManifest } from '../../src/core/protocol.js';
+
+/** Id of a user's row about a file: their seed row and their claim (`{file_id}:{username}`). */
+export const userKey = (fileId: string, username: string): string => `${fileId}:${username}`;
 
 /** A file record with the fields the server itself fills in. */
 export interface StoredFile extends FileRecord {
@@ -81,56 +87,6 @@ export interface RemovalResult {
   freed_blob_ids: string[];
 }
 
-/** Input of {@link MetadataStore.commitServerCopy}. */
-export interface CommitServerCopyInput {
-  file_id: string;
-  /** The blob just written and verified, already at its final place in blob storage. */
-  blob: BlobRecord;
-  /** The manifest derived from the uploaded bytes; stored when the file has none yet. */
-  manifest: PieceManifest;
-  sanitized_name: string;
-  now: number;
-  /** Server-wide cap on the bytes of all blobs. */
-  max_total_bytes: number;
-}
-
-/** Outcome of {@link MetadataStore.commitServerCopy}. */
-export type CommitServerCopyResult =
-  | (RemovalResult & {
-      status: 'stored';
-      storage_file_id: string;
-      /** True when an existing blob with the same SHA-256 is used instead of the new one. */
-      deduped: boolean;
-      /** The new blob when it ended up unused (dedup); its bytes can be deleted. */
-      unused_blob_id: string | null;
-      seed: ServerSeed;
-    })
-  | {
-      /** The file record vanished while its bytes were being received. */
-      status: 'missing_file';
-      unused_blob_id: string;
-    }
-  | {
-      status: 'full';
-      /** Bytes in use by blobs that no eviction may touch. */
-      pinned_bytes: number;
-      unused_blob_id: string;
-    };
-
-/** Outcome of {@link MetadataStore.claimStorage}. */
-export type ClaimResult =
-  | { status: 'claimed' | 'already_claimed'; total_stored_bytes: number }
-  | { status: 'over_quota'; total_stored_bytes: number }
-  | { status: 'no_server_copy' | 'suspended' };
-
-/** Outcome of {@link MetadataStore.releaseClaim}. */
-export interface ReleaseResult {
-  released: boolean;
-  total_stored_bytes: number;
-  /** Claims other users still hold on the file. */
-  remaining_claims: number;
-}
-
 /** A share link of a file (used by federation; only its token's hash is stored). */
 export interface ShareRecord {
   id: string;
@@ -161,7 +117,7 @@ export interface FederatedFileRecord {
   created_at: number;
 }
 
-/** Filter of {@link MetadataStore.listFiles}. */
+/** Filter of {@link FileStore.list}. */
 export interface FileQuery {
   /** Files in these rooms. */
   room_ids?: string[];
@@ -173,119 +129,216 @@ export interface FileQuery {
   limit: number;
 }
 
-/** Where the server keeps its metadata. */
-export interface MetadataStore {
-  /** Creates a file record and registers its sender as a seeder. */
-  createFile(file: NewFile): Promise<void>;
-  /** Deletes a file record and everything that hangs off it (used to undo a failed share). */
-  deleteFile(fileId: string): Promise<RemovalResult>;
-  /** One file, or `null`. */
-  getFile(fileId: string): Promise<StoredFile | null>;
-  /** Several files; unknown ids are skipped. */
-  getFiles(fileIds: readonly string[]): Promise<StoredFile[]>;
-  /** Files matching a filter, newest first. Conditions `room_ids` and `sender` are OR-ed. */
-  listFiles(query: FileQuery): Promise<FileSummary[]>;
-  /** Room ids that have at least one file. */
-  roomIdsWithFiles(): Promise<string[]>;
+/** A blob that no claimed copy uses, with what eviction order is decided on. */
+export interface UnpinnedBlob {
+  id: string;
+  size: number;
+  created_at: number;
+  /** Latest `cached_at` of the copies using it; `null` when no copy does. */
+  last_cached_at: number | null;
+}
 
+/** A message to a peer instance waiting in the outbox. */
+export interface OutboxEntry {
+  id: string;
+  /** Origin of the peer it goes to. */
+  peer: string;
+  /** The serialized envelope. */
+  envelope: string;
+  /** Delivery attempts so far. */
+  attempts: number;
+  /** Earliest time of the next attempt. */
+  next_attempt_at: number;
+  created_at: number;
+}
+
+/** Files, their piece manifests and the users that seed them. */
+export interface FileStore {
+  /** Creates a file record (with its manifest, when given) and registers its sender as a seeder. */
+  create(file: NewFile): Promise<void>;
+  /** Deletes a file record and the rows that hang off it (seeds, claims, shares). */
+  delete(fileId: string): Promise<void>;
+  /** One file, or `null`. */
+  get(fileId: string): Promise<StoredFile | null>;
+  /** Several files; unknown ids are skipped. */
+  getMany(fileIds: readonly string[]): Promise<StoredFile[]>;
+  /** Files matching a filter, newest first. Conditions `room_ids` and `sender` are OR-ed. */
+  list(query: FileQuery): Promise<FileSummary[]>;
+  /** Room ids that have at least one file. */
+  roomIds(): Promise<string[]>;
+  /** Stores the manifest a file lacks (no-op when it has one). */
+  setManifest(fileId: string, manifest: PieceManifest, source: 'sharer' | 'server'): Promise<void>;
+  /** Records what the server computed from the uploaded bytes. */
+  setContentDigest(
+    fileId: string,
+    digest: { md5: string; sha256: string; sanitized_name: string },
+  ): Promise<void>;
   /** Records `username` as a peer seeder of a file (idempotent). */
   addPeerSeed(fileId: string, username: string, now: number): Promise<void>;
-  /** Usernames that have registered as peer seeders of a file. */
+  /** Usernames that have registered as peer seeders of a file, earliest first. */
   peerSeeders(fileId: string): Promise<string[]>;
+}
 
-  /** The server's seed of a file, or `null` when the server holds no copy. */
-  getServerSeed(fileId: string): Promise<ServerSeed | null>;
-  /** Server seeds of several files, by file id. */
-  getServerSeeds(fileIds: readonly string[]): Promise<Map<string, ServerSeed>>;
-  /** A stored blob with this SHA-256, or `null`. */
-  findBlobBySha256(sha256: string): Promise<BlobRecord | null>;
+/** The server's copies of files and the physical blobs they use. */
+export interface ServerCopyStore {
   /**
-   * Registers the server copy of a file in one transaction: reuses an existing blob with
-   * the same SHA-256 (dedup), otherwise makes room under the cap by evicting unclaimed
-   * copies oldest-first, or answers `full` without evicting anything when even that
-   * would not be enough. A file that already has a server copy keeps it.
+   * The server's seed of a file, or `null`. With `lock`, the row stays locked until the
+   * transaction ends (claims and removals of one copy then run one after the other).
    */
-  commitServerCopy(input: CommitServerCopyInput): Promise<CommitServerCopyResult>;
-  /** Removes a file's server copy, unless `onlyIfUnclaimed` and someone holds a claim. */
-  removeServerCopy(fileId: string, options: { onlyIfUnclaimed: boolean }): Promise<RemovalResult>;
-  /** Removes every unclaimed server copy cached before `cutoff`. */
-  expireUnclaimed(cutoff: number): Promise<RemovalResult>;
-  /** Evicts unclaimed copies oldest-first until all blobs fit in `maxTotalBytes`. */
-  enforceCap(maxTotalBytes: number): Promise<RemovalResult>;
-  /** Bytes that could be in use after evicting every unclaimed copy, and bytes in use now. */
-  storageUsage(): Promise<{ total_bytes: number; pinned_bytes: number }>;
-  /** Ids of every blob the store knows. */
-  blobIds(): Promise<string[]>;
-  /** Forgets blobs whose bytes are gone, with the server copies that used them. */
-  dropBlobs(blobIds: readonly string[]): Promise<RemovalResult>;
+  get(fileId: string, options?: { lock?: boolean }): Promise<ServerSeed | null>;
+  /** Server seeds of several files, by file id. */
+  getMany(fileIds: readonly string[]): Promise<Map<string, ServerSeed>>;
+  /** Records the server's copy of a file on a blob. */
+  insert(copy: { file_id: string; blob: BlobRecord; now: number }): Promise<ServerSeed>;
+  /** Deletes the server's seed of a file. */
+  delete(fileId: string): Promise<void>;
+  /** Marks a copy permanent (claimed) or temporary. */
+  setPermanent(fileId: string, permanent: boolean): Promise<void>;
+  /** Starts a copy's temp-cache window over at `cachedAt`. */
+  recache(fileId: string, cachedAt: number): Promise<void>;
+  /** The copies stored on a blob, with their rooms. */
+  copiesOfBlob(blobId: string): Promise<RemovedCopy[]>;
+  /** File ids of unclaimed copies cached before `cutoff`. */
+  unclaimedCachedBefore(cutoff: number): Promise<string[]>;
+  /** A stored blob with this SHA-256, or `null`. */
+  findBlob(sha256: string): Promise<BlobRecord | null>;
+  /** Records a blob. */
+  insertBlob(blob: BlobRecord): Promise<void>;
+  /** Forgets a blob. */
+  deleteBlob(blobId: string): Promise<void>;
+  /** How many copies use a blob. */
+  blobUsers(blobId: string): Promise<number>;
+  /** Ids of every blob the store knows, or only of those recorded before `createdBefore`. */
+  blobIds(options?: { createdBefore?: number }): Promise<string[]>;
+  /** Blobs no permanent copy uses (eviction candidates, unordered). */
+  unpinnedBlobs(): Promise<UnpinnedBlob[]>;
+  /** Bytes of every blob, and of blobs a permanent copy uses. */
+  usage(): Promise<{ total_bytes: number; pinned_bytes: number }>;
+  /**
+   * Inside a transaction: waits until no other transaction (on any node) holds the
+   * storage lock, and holds it until this one ends. Decisions about the server-wide cap
+   * and dedup are taken under it.
+   */
+  lockStorage(): Promise<void>;
+}
 
-  /** Stores the manifest a file lacks (no-op when it has one). */
-  setManifest(fileId: string, manifest: PieceManifest): Promise<void>;
-
+/** Permanent-storage claims and per-user quota status. */
+export interface ClaimStore {
   /** A user's claim on a file, or `null`. */
-  getClaim(fileId: string, username: string): Promise<StorageClaim | null>;
+  get(fileId: string, username: string): Promise<StorageClaim | null>;
+  /** Every claim on a file. */
+  ofFile(fileId: string): Promise<StorageClaim[]>;
   /** Which of these files the user has claimed. */
   claimedFileIds(fileIds: readonly string[], username: string): Promise<Set<string>>;
   /** A user's claims with their files, newest first. */
-  listClaims(username: string): Promise<ClaimedFile[]>;
-  /** A user's quota status (zero when unknown). */
-  getUserStatus(username: string): Promise<UserStatus>;
+  list(username: string): Promise<ClaimedFile[]>;
+  /** Records a claim. */
+  insert(claim: StorageClaim): Promise<void>;
+  /** Deletes a claim by id. */
+  delete(claimId: string): Promise<void>;
+  /** A user's quota status (zero and not suspended when unknown). */
+  status(username: string): Promise<UserStatus>;
+  /**
+   * Inside a transaction: a user's status, locked until the transaction ends, so quota
+   * checks of one user on every node run one after the other.
+   */
+  lockStatus(username: string, now: number): Promise<UserStatus>;
+  /** Sets a user's stored total. */
+  setTotal(username: string, totalStoredBytes: number, now: number): Promise<void>;
   /** Marks a user suspended (no new claims) or not. */
   setSuspended(username: string, suspended: boolean, now: number): Promise<void>;
-  /**
-   * Claims permanent storage of a file for a user, atomically: the server copy must
-   * exist, and the user's total plus the file's size must stay within `limit`.
-   */
-  claimStorage(input: {
-    file_id: string;
-    username: string;
-    limit: number;
-    now: number;
-  }): Promise<ClaimResult>;
-  /** Releases a user's claim; the copy stays permanent while others hold claims. */
-  releaseClaim(input: { file_id: string; username: string; now: number }): Promise<ReleaseResult>;
+}
 
+/** Share links (only token hashes are stored). */
+export interface ShareStore {
   /** Stores a share link. */
-  createShare(share: ShareRecord): Promise<void>;
+  create(share: ShareRecord): Promise<void>;
   /** A share by the SHA-256 hex of its token, or `null`. */
-  findShareByTokenHash(tokenHash: string): Promise<ShareRecord | null>;
+  findByTokenHash(tokenHash: string): Promise<ShareRecord | null>;
   /** Revokes every share of a file; returns how many were not revoked already. */
-  revokeShares(fileId: string, now: number): Promise<number>;
-  /**
-   * Stores the share through which a file is offered to peer instances, unless the file
-   * already has one or had shares revoked; returns whether it was stored. Makes
-   * federating a file happen once, and never again after its sender revoked it.
-   */
-  createFederationShare(share: ShareRecord): Promise<boolean>;
+  revokeAll(fileId: string, now: number): Promise<number>;
+  /** Whether a file had a share revoked. */
+  hasRevoked(fileId: string): Promise<boolean>;
+}
 
+/** What federation remembers: nonces, received envelope ids, peers' files, the outbox. */
+export interface FederationStore {
   /**
    * Records a signed request's nonce; false when this origin used it before. Nonces seen
-   * before `forgetBefore` are dropped (requests that old are refused for their date).
+   * before `forgetBefore` are dropped first.
    */
   claimNonce(origin: string, nonce: string, now: number, forgetBefore: number): Promise<boolean>;
   /**
-   * Records a peer's envelope id; false when it was received before (a duplicate). Ids
-   * older than a week may be forgotten.
+   * Records a peer's envelope id; false when it was received before. Ids received before
+   * `forgetBefore` are dropped first.
    */
-  recordInboundEnvelope(origin: string, envelopeId: string, now: number): Promise<boolean>;
+  recordInbound(
+    origin: string,
+    envelopeId: string,
+    now: number,
+    forgetBefore: number,
+  ): Promise<boolean>;
   /** Forgets a recorded envelope id, so a delivery that failed half-way can be retried. */
-  forgetInboundEnvelope(origin: string, envelopeId: string): Promise<void>;
+  forgetInbound(origin: string, envelopeId: string): Promise<void>;
   /** Stores a peer's file (metadata only). */
-  createFederatedFile(record: FederatedFileRecord): Promise<void>;
+  createFile(record: FederatedFileRecord): Promise<void>;
   /** A peer's file by local id, or `null`. */
-  getFederatedFile(id: string): Promise<FederatedFileRecord | null>;
-  /** Deletes a peer's file record (used to undo a delivery that could not be posted). */
-  deleteFederatedFile(id: string): Promise<void>;
+  getFile(id: string): Promise<FederatedFileRecord | null>;
+  /** Deletes a peer's file record. */
+  deleteFile(id: string): Promise<void>;
   /** Marks a peer's file revoked in a room; returns the records that were not revoked yet. */
-  revokeFederatedFiles(input: {
+  revokeFiles(input: {
     origin: string;
     origin_file_id: string;
     room_id: string;
     now: number;
   }): Promise<FederatedFileRecord[]>;
   /** Peer files of these rooms, newest first. */
-  listFederatedFiles(roomIds: readonly string[], limit: number): Promise<FederatedFileRecord[]>;
+  listFiles(roomIds: readonly string[], limit: number): Promise<FederatedFileRecord[]>;
+  /** Records that a file is offered to peers through `shareId`; false when it already was. */
+  markOffered(fileId: string, shareId: string, now: number): Promise<boolean>;
+  /** Queues envelopes for peers. */
+  enqueue(entries: readonly OutboxEntry[]): Promise<void>;
+  /** Queued envelopes due at `now`, oldest first. */
+  due(now: number, limit: number): Promise<OutboxEntry[]>;
+  /** Removes a delivered (or abandoned) envelope. */
+  dequeue(id: string): Promise<void>;
+  /** Schedules another attempt. */
+  reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void>;
+}
 
+/** The concern stores, as seen outside or inside a transaction. */
+export interface StoreScope {
+  readonly files: FileStore;
+  readonly copies: ServerCopyStore;
+  readonly claims: ClaimStore;
+  readonly shares: ShareStore;
+  readonly federation: FederationStore;
+}
+
+/** The outcome of {@link MetadataStore.withLease}. */
+export type LeaseResult<T> = { ran: true; value: T } | { ran: false };
+
+/** Where the server keeps its metadata. */
+export interface MetadataStore extends StoreScope {
+  /**
+   * Runs `work` in one transaction and commits what it did, or rolls everything back
+   * when it throws. The database may ask for the work to be repeated (a serialization
+   * failure or deadlock between nodes), so `work` must only touch the store. Never call
+   * `transaction` from inside `work`.
+   */
+  transaction<T>(work: (tx: StoreScope) => Promise<T>): Promise<T>;
+  /**
+   * Runs `job` while holding the lease `name`, which at most one holder has at a time:
+   * across every node sharing a PostgreSQL database, within the process on SQLite. When
+   * someone else holds it, `job` is not run.
+   */
+  withLease<T>(name: string, job: () => Promise<T>): Promise<LeaseResult<T>>;
+  /**
+   * A secret every node sharing this store sees the same: created once (from `initial`,
+   * else 32 random bytes) by whichever node asks first, even when several ask at once.
+   */
+  sharedSecret(name: string, initial?: () => Buffer): Promise<Buffer>;
   /** Closes the store. Idempotent. */
   close(): Promise<void>;
 }

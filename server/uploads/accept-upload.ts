@@ -4,6 +4,7 @@
  * manifest), puts the blob in place or reuses an identical one (by the server's own
  * SHA-256), records the server copy, and tells the room and the federation peers.
  */
+import { commitServerCopy } from '../server-copies.js';
 import type { UploadResponse } from '../../src/core/protocol.js';
 import { expiresAt } from '../access.js';
 import { contentMatchesType, isAllowedType } from '../content-type.js';
@@ -68,25 +69,23 @@ export async function acceptUpload(
   }
   // From here the blob is in place; the store either adopts it or names it unused.
   const now = ctx.now();
-  const result = await ctx.store
-    .commitServerCopy({
-      file_id: record.id,
-      blob: {
-        id: writer.id,
-        sha256: digest.sha256,
-        md5: digest.md5,
-        size: digest.size,
-        created_at: now,
-      },
-      manifest: digest.manifest,
-      sanitized_name: sanitizeFileName(record.name),
-      now,
-      max_total_bytes: config.server_seeding.max_total_storage_bytes,
-    })
-    .catch(async (error: unknown) => {
-      await ctx.blobs.delete(writer.id);
-      throw uploadFailure(error, record.size);
-    });
+  const result = await commitServerCopy(ctx.store, {
+    file_id: record.id,
+    blob: {
+      id: writer.id,
+      sha256: digest.sha256,
+      md5: digest.md5,
+      size: digest.size,
+      created_at: now,
+    },
+    manifest: digest.manifest,
+    sanitized_name: sanitizeFileName(record.name),
+    now,
+    max_total_bytes: config.server_seeding.max_total_storage_bytes,
+  }).catch(async (error: unknown) => {
+    await ctx.blobs.delete(writer.id);
+    throw uploadFailure(error, record.size);
+  });
   if (result.unused_blob_id) await ctx.blobs.delete(result.unused_blob_id);
   if (result.status === 'missing_file') {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The file was deleted during the upload.');

@@ -9,24 +9,21 @@ import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { formatBytes } from '../quota.js';
 import type { StoredFile } from '../store/metadata-store.js';
+import { randomBytes } from 'node:crypto';
 import { MAX_ID_LENGTH } from '../validate.js';
 import { MemoryUploadGate, type UploadGate, type UploadPass } from './upload-gate.js';
 
 const gates = new WeakMap<ServerContext, UploadGate>();
 
-/** The upload gate of a server (memory unless one was installed with {@link useUploadGate}). */
+/** The upload gate of a server: the `uploadGate` option, else one in this process's memory. */
 export function uploadGate(ctx: ServerContext): UploadGate {
+  if (ctx.options.uploadGate) return ctx.options.uploadGate;
   let gate = gates.get(ctx);
   if (!gate) {
     gate = new MemoryUploadGate();
     gates.set(ctx, gate);
   }
   return gate;
-}
-
-/** Installs a shared gate, for servers that run on several nodes. */
-export function useUploadGate(ctx: ServerContext, gate: UploadGate): void {
-  gates.set(ctx, gate);
 }
 
 /** A `file_id` as a client sent it, validated. */
@@ -67,7 +64,7 @@ export async function authorizeUpload(
   fileId: string,
 ): Promise<StoredFile> {
   const { config } = ctx;
-  const record = await ctx.store.getFile(fileId);
+  const record = await ctx.store.files.get(fileId);
   if (!record) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file; share it first.');
   if (record.sender !== username) {
     throw new ChatFilesError('ERR_FORBIDDEN', 'Only the user who shared a file may upload it.');
@@ -80,11 +77,27 @@ export async function authorizeUpload(
       `The file is larger than the ${config.max_file_size}-byte limit.`,
     );
   }
-  if (isServable(ctx, await ctx.store.getServerSeed(fileId))) throw alreadyStored();
+  if (isServable(ctx, await ctx.store.copies.get(fileId))) throw alreadyStored();
   const cap = config.server_seeding.max_total_storage_bytes;
-  const { pinned_bytes: pinned } = await ctx.store.storageUsage();
+  const { pinned_bytes: pinned } = await ctx.store.copies.usage();
   if (pinned + record.size > cap) throw storageCapError(pinned, cap);
   return record;
+}
+
+/** Takes the upload gate of `fileId` for `holder`, or throws 409 while another upload holds it. */
+export async function enterUploadGate(
+  ctx: ServerContext,
+  fileId: string,
+  holder: string,
+): Promise<UploadPass> {
+  const pass = await uploadGate(ctx).tryAcquire(fileId, holder);
+  if (!pass) {
+    throw new ChatFilesError(
+      'ERR_CONFLICT',
+      'Another upload of this file is running; only one of them can store it.',
+    );
+  }
+  return pass;
 }
 
 /**
@@ -97,16 +110,10 @@ export async function admitUpload(
   fileId: string,
 ): Promise<{ record: StoredFile; pass: UploadPass }> {
   const record = await authorizeUpload(ctx, username, fileId);
-  const pass = await uploadGate(ctx).tryAcquire(fileId);
-  if (!pass) {
-    throw new ChatFilesError(
-      'ERR_CONFLICT',
-      'Another upload of this file is running; only one of them can store it.',
-    );
-  }
+  const pass = await enterUploadGate(ctx, fileId, randomBytes(16).toString('hex'));
   try {
     // Between the check and the gate another upload may have finished.
-    if (isServable(ctx, await ctx.store.getServerSeed(fileId))) throw alreadyStored();
+    if (isServable(ctx, await ctx.store.copies.get(fileId))) throw alreadyStored();
   } catch (error) {
     await pass.release();
     throw error;

@@ -48,6 +48,8 @@ export function watchIdleBody(req: Request, res: Response, seconds: number): Idl
   socket.setTimeout(seconds * 1000);
   // Node's HTTP server destroys a timed-out socket unless the request handles 'timeout'.
   req.on('timeout', onTimeout);
+  // Once the body is in, whatever runs before the answer is the server's time, not idleness.
+  req.once('end', stop);
   res.once('close', stop);
   return {
     signal: controller.signal,

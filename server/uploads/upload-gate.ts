@@ -1,8 +1,10 @@
 /**
  * Exactly one upload per file at a time. Whichever upload of a `file_id` takes the gate
  * first receives and stores the bytes; another one arriving meanwhile is refused with
- * 409 before it writes anything. The default gate lives in this process's memory; a
- * server running on several nodes passes a shared one (e.g. {@link RedisUploadGate}).
+ * 409 before it writes anything. A holder may take the gate again while it holds it
+ * (the requests of one tus upload, where a retry can overlap the request it replaces).
+ * The default gate lives in this process's memory; across nodes the acceptance step
+ * still lets only the first stored copy stand.
  */
 
 /** Held by the one upload that may write a file's bytes; release it exactly once. */
@@ -12,23 +14,31 @@ export interface UploadPass {
 
 /** Who may upload a file's bytes right now. */
 export interface UploadGate {
-  /** Takes the gate of `fileId`, or resolves `null` while another upload holds it. */
-  tryAcquire(fileId: string): Promise<UploadPass | null>;
+  /**
+   * Takes the gate of `fileId` for `holder`, or resolves `null` while another holder
+   * has it.
+   */
+  tryAcquire(fileId: string, holder: string): Promise<UploadPass | null>;
 }
 
 /** An {@link UploadGate} for one process. */
 export class MemoryUploadGate implements UploadGate {
-  private readonly held = new Set<string>();
+  private readonly held = new Map<string, { holder: string; count: number }>();
 
-  async tryAcquire(fileId: string): Promise<UploadPass | null> {
-    if (this.held.has(fileId)) return null;
-    this.held.add(fileId);
+  async tryAcquire(fileId: string, holder: string): Promise<UploadPass | null> {
+    const entry = this.held.get(fileId);
+    if (entry && entry.holder !== holder) return null;
+    if (entry) entry.count += 1;
+    else this.held.set(fileId, { holder, count: 1 });
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
-        this.held.delete(fileId);
+        const current = this.held.get(fileId);
+        if (!current || current.holder !== holder) return;
+        current.count -= 1;
+        if (current.count === 0) this.held.delete(fileId);
       },
     };
   }

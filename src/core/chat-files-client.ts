@@ -29,6 +29,7 @@ import {
 } from './protocol.js';
 import { RestClient } from './rest-client.js';
 import { ServerStatusBatcher } from './server-status.js';
+import { ServerUploads, type UploadEventDetail } from './server-uploads.js';
 import { validateShare } from './share-validation.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 import {
@@ -80,6 +81,8 @@ export interface ChatFilesClientOptions {
   cacheName?: string;
   /** Creates the file worker, for hosts whose CSP forbids the inlined `blob:` worker. */
   fileWorker?: FileWorkerFactory;
+  /** Bytes per request of an upload to the server (tus PATCH). @default 8388608 (8 MiB) */
+  uploadChunkSize?: number;
   /**
    * The `RTCPeerConnection` constructor; `null` disables WebRTC (the relay is used at once).
    * @default globalThis.RTCPeerConnection, or null when the browser has none
@@ -126,14 +129,7 @@ export interface ShareEventDetail {
   mime_type: string;
 }
 
-/** Detail of the `chat-file-upload-progress` event. */
-export interface UploadEventDetail {
-  file_id: string;
-  state: 'uploading' | 'done' | 'error';
-  loaded: number;
-  total: number;
-  error?: { code: ClientErrorCode; message: string };
-}
+export type { UploadEventDetail } from './server-uploads.js';
 
 /** Events a {@link ChatFiles} client dispatches (CustomEvents). */
 export interface ChatFilesEventMap {
@@ -199,7 +195,7 @@ export class ChatFiles extends EventTarget {
   private readonly ownsSocket: boolean;
   private readonly log: (message: string, error?: unknown) => void;
   private readonly detach: Array<() => void> = [];
-  private readonly uploads = new Map<string, Promise<UploadResponse>>();
+  private readonly uploads: ServerUploads;
   private readonly background = new Set<Promise<unknown>>();
   private destroyed = false;
 
@@ -309,6 +305,22 @@ export class ChatFiles extends EventTarget {
     this.storage.register(new LocalStoragePlugin(mirrorHost));
     if (this.config.server_seeding.enabled)
       this.storage.register(new ServerStoragePlugin(mirrorHost));
+
+    this.uploads = new ServerUploads({
+      rest: this.rest,
+      socket: this.socket,
+      scope: `${options.username}@${baseUrl}`,
+      chunkSize: options.uploadChunkSize,
+      getFile: (fileId) => this.getFile(fileId),
+      fingerprint: (fileId, file) => this.fingerprint(fileId, file),
+      emit: (detail) =>
+        this.dispatchEvent(
+          new CustomEvent<UploadEventDetail>('chat-file-upload-progress', { detail }),
+        ),
+      track: (promise) => this.track(promise),
+      log: this.log,
+    });
+    if (this.config.server_seeding.enabled) void this.track(this.uploads.resumeUnfinished());
 
     this.on('chat:file:signal', (event) => this.links.receive(event));
     this.on('chat:file:probe', (event) => void this.answerProbe(event));
@@ -512,46 +524,40 @@ export class ChatFiles extends EventTarget {
     file: Blob,
     options: { signal?: AbortSignal; onProgress?: (loaded: number, total: number) => void } = {},
   ): Promise<UploadResponse> {
-    const running = this.uploads.get(fileId);
-    if (running) return running;
-    const name = (file as File).name ?? fileId;
-    const emit = (detail: UploadEventDetail) =>
-      this.dispatchEvent(
-        new CustomEvent<UploadEventDetail>('chat-file-upload-progress', { detail }),
-      );
-    emit({ file_id: fileId, state: 'uploading', loaded: 0, total: file.size });
-    const upload = this.rest
-      .upload(fileId, file, name, {
-        signal: options.signal,
-        onProgress: ({ loaded, total }) => {
-          options.onProgress?.(loaded, total);
-          emit({ file_id: fileId, state: 'uploading', loaded, total });
-        },
-      })
-      .then(async (response) => {
-        emit({ file_id: fileId, state: 'done', loaded: file.size, total: file.size });
-        // Let the room's cards know the server holds it now.
-        await request(this.socket, 'chat:file:server_cached', {
-          file_id: fileId,
-          room_id: roomId,
-          expires_at: response.expires_at,
-        }).catch((error) => this.log(`server_cached for ${fileId} failed`, error));
-        return response;
-      })
-      .catch((thrown: unknown) => {
-        const error = toClientError(thrown, 'ERR_NETWORK', 'The upload failed.');
-        emit({
-          file_id: fileId,
-          state: 'error',
-          loaded: 0,
-          total: file.size,
-          error: error.toJSON(),
-        });
-        throw error;
-      })
-      .finally(() => this.uploads.delete(fileId));
-    this.uploads.set(fileId, upload);
-    return this.track(upload);
+    return this.uploads.upload(fileId, roomId, file, options);
+  }
+
+  /** The manifest root of a file: known for files held here, else computed from the bytes. */
+  private async fingerprint(fileId: string, file: Blob): Promise<string> {
+    const known =
+      this.local.get(fileId)?.manifest.root ??
+      (fileId ? (await this.worker.getRecord(fileId))?.manifest?.root : undefined);
+    if (known) return known;
+    return (await this.worker.computeManifest(file, this.config.piece_size)).root;
+  }
+
+  /**
+   * Unfinished uploads of an earlier page whose bytes this page does not have; pick each
+   * file again and pass it to {@link resumeUpload}.
+   */
+  uploadsNeedingFile(): Array<{ file_id: string; room_id: string; name: string; size: number }> {
+    return this.uploads.needingFile();
+  }
+
+  /**
+   * Finishes an unfinished upload with the file picked again: checks it is the same
+   * content, then sends only the bytes the server lacks.
+   */
+  resumeUpload(fileId: string, file: File): Promise<UploadResponse> {
+    this.assertAlive();
+    return this.uploads.resume(fileId, file);
+  }
+
+  /** Listens to upload progress and outcomes (`chat-file-upload-progress`); returns the remover. */
+  onUpload(listener: (detail: UploadEventDetail) => void): () => void {
+    const handler = (event: Event) => listener((event as CustomEvent<UploadEventDetail>).detail);
+    this.addEventListener('chat-file-upload-progress', handler);
+    return () => this.removeEventListener('chat-file-upload-progress', handler);
   }
 
   /** Uploads a file this client holds (shared or downloaded) to the server. */
@@ -760,6 +766,14 @@ export class ChatFiles extends EventTarget {
   /** Releases the user's permanent storage claim on a file. */
   removeFromServer(fileId: string): Promise<void> {
     return this.rest.removeFromServer(fileId);
+  }
+
+  /**
+   * Deletes the room's server copy for everyone (the sharer, or an admin the host names);
+   * every claim on it is released. Others keep the file only on their devices.
+   */
+  deleteServerCopy(fileId: string): Promise<void> {
+    return this.rest.deleteServerCopy(fileId);
   }
 
   /** The user's server storage usage, tier and claimed files. */

@@ -36,6 +36,12 @@ export class RestClient {
     this.token = options.token;
   }
 
+  /** The `authorization` header of a request, or none (then cookies authenticate). */
+  authHeaders(): Record<string, string> {
+    const bearer = this.bearer();
+    return bearer ? { authorization: bearer } : {};
+  }
+
   private bearer(): string | null {
     const token = typeof this.token === 'function' ? this.token() : this.token;
     return token ? `Bearer ${token}` : null;
@@ -193,6 +199,11 @@ export class RestClient {
   /** `POST /remove-from-server`: releases the user's claim on a file. */
   async removeFromServer(fileId: string): Promise<void> {
     await this.json('POST', '/remove-from-server', { file_id: fileId });
+  }
+
+  /** `POST /delete-server-copy`: the sharer (or an admin) deletes the room's server copy. */
+  async deleteServerCopy(fileId: string): Promise<void> {
+    await this.json('POST', '/delete-server-copy', { file_id: fileId });
   }
 
   /** `POST /:file_id/revoke`: the sender stops sharing a file (every share link, every room). */

@@ -7,7 +7,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
-import { createChatApp, type ChatApp } from '../../examples/chat-app/app.js';
+import { createChatApp, type ChatApp, type ChatAppOptions } from '../../examples/chat-app/app.js';
 import { resolveConfig, type ChatFilesConfigInput } from '../../src/core/config.js';
 import type { ChatAppSettings } from '../../examples/chat-app/config-file.js';
 
@@ -47,6 +47,8 @@ export interface TestAppOptions {
   port?: number;
   /** The app's public origin; `chatFiles.federation.origin` wins when set. @default the app's own default */
   publicOrigin?: string;
+  /** More app options (a store, an adapter, readiness checks, a request log). */
+  app?: Omit<ChatAppOptions, 'dataDir' | 'config' | 'publicOrigin'>;
 }
 
 /** A free TCP port on loopback (for an instance whose origin must be known before it starts). */
@@ -75,6 +77,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     logger: process.env.TEST_LOG ? undefined : silent,
     publicOrigin: options.publicOrigin,
+    ...options.app,
   });
   const port = await chat.listen(options.port ?? 0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;

@@ -35,8 +35,17 @@ async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
   return data as T;
 }
 
+/** Within this many pixels of the bottom the list counts as "at the newest message". */
+const STICK_THRESHOLD_PX = 48;
+
 class ChatPage {
   private username = '';
+  /** Whether the message list follows the newest message (the reader has not scrolled up). */
+  private stickToBottom = true;
+  /** Keeps the list on the newest message when cards grow (previews load, progress appears). */
+  private readonly resizes = new ResizeObserver(() => {
+    if (this.stickToBottom) this.scrollToBottom();
+  });
   private rooms: RoomView[] = [];
   private currentRoomId = '';
   private socket: Socket | null = null;
@@ -58,6 +67,16 @@ class ChatPage {
     });
     window.addEventListener('popstate', () => void this.openRoom(this.roomFromUrl(), false));
     $('files-toggle').addEventListener('click', () => this.toggleFiles());
+    const messages = $('messages');
+    messages.addEventListener(
+      'scroll',
+      () => {
+        this.stickToBottom =
+          messages.scrollHeight - messages.scrollTop - messages.clientHeight < STICK_THRESHOLD_PX;
+      },
+      { passive: true },
+    );
+    this.resizes.observe(messages);
     document.addEventListener('chat-file-error', (event) => {
       $('room-error').textContent = event.detail.message;
     });
@@ -102,7 +121,8 @@ class ChatPage {
   }
 
   private connect(): void {
-    const socket = io({ withCredentials: true });
+    // WebSocket only: behind a balancer without sticky sessions, polling would reach other nodes.
+    const socket = io({ withCredentials: true, transports: ['websocket'] });
     this.socket = socket;
     const status = $('connection');
     socket.on('connect', () => {
@@ -207,7 +227,9 @@ class ChatPage {
       'GET',
       `/api/rooms/${encodeURIComponent(room.id)}/messages`,
     );
+    for (const item of $('messages').children) this.resizes.unobserve(item);
     $('messages').replaceChildren();
+    this.stickToBottom = true;
     for (const message of messages) this.appendMessage(message);
     ($('composer-input') as HTMLInputElement).focus();
   }
@@ -236,7 +258,17 @@ class ChatPage {
       body.textContent = message.content;
     }
     item.append(meta, body);
+    const follow = this.stickToBottom || message.sender === this.username;
     list.append(item);
+    this.resizes.observe(item);
+    if (follow) {
+      this.stickToBottom = true;
+      this.scrollToBottom();
+    }
+  }
+
+  private scrollToBottom(): void {
+    const list = $('messages');
     list.scrollTop = list.scrollHeight;
   }
 

@@ -9,12 +9,28 @@ export type TypeFilter = 'image' | 'video' | 'audio' | 'document' | 'other';
 /** All type filters, in display order. */
 export const TYPE_FILTERS: readonly TypeFilter[] = ['image', 'video', 'audio', 'document', 'other'];
 
+/** Columns the list can be sorted by. */
+export type SortKey = 'name' | 'size' | 'type' | 'sender' | 'room' | 'date' | 'server';
+
+/** All sort keys. */
+export const SORT_KEYS: readonly SortKey[] = [
+  'name',
+  'size',
+  'type',
+  'sender',
+  'room',
+  'date',
+  'server',
+];
+
 /** The persisted view state. */
 export interface BrowserViewState {
   view: 'grid' | 'list';
   types: TypeFilter[];
   savedOnly: boolean;
   room: string;
+  sort: SortKey;
+  descending: boolean;
 }
 
 /** The state a new browser starts with. */
@@ -23,6 +39,8 @@ export const DEFAULT_VIEW_STATE: BrowserViewState = {
   types: [],
   savedOnly: false,
   room: '',
+  sort: 'date',
+  descending: true,
 };
 
 function read(key: string): string | null {
@@ -52,11 +70,15 @@ export function loadViewState(prefix: string): BrowserViewState {
   } catch {
     types = [];
   }
+  const [sort, direction] = (read(`${prefix}:sort`) ?? '').split(':');
+  const known = SORT_KEYS.includes(sort as SortKey);
   return {
     view: view === 'list' ? 'list' : 'grid',
     types,
     savedOnly: read(`${prefix}:storage`) === 'server',
     room: read(`${prefix}:room`) ?? '',
+    sort: known ? (sort as SortKey) : DEFAULT_VIEW_STATE.sort,
+    descending: known ? direction === 'desc' : DEFAULT_VIEW_STATE.descending,
   };
 }
 
@@ -66,6 +88,7 @@ export function saveViewState(prefix: string, state: BrowserViewState): void {
   write(`${prefix}:types`, JSON.stringify(state.types));
   write(`${prefix}:storage`, state.savedOnly ? 'server' : 'all');
   write(`${prefix}:room`, state.room);
+  write(`${prefix}:sort`, `${state.sort}:${state.descending ? 'desc' : 'asc'}`);
 }
 
 /** The type filter a MIME type falls under. */

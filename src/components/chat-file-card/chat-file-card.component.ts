@@ -22,7 +22,7 @@ import {
   unregisterGallerySource,
   type GalleryImage,
 } from '../chat-file-lightbox/gallery.js';
-import { cardStyles } from './chat-file-card.styles.js';
+import { cardStyles, tileStyles } from './chat-file-card.styles.js';
 import { MediaSyncController } from './media-sync-controller.js';
 import {
   loadPreview,
@@ -81,7 +81,7 @@ const ANNOUNCE_AT = [25, 50, 75];
  * @cssproperty --chat-file-preview-max-height - Tallest preview before scrolling. @default 360px
  */
 export class ChatFileCard extends LitElement {
-  static override styles = cardStyles;
+  static override styles = [cardStyles, tileStyles];
 
   /** The file's id. */
   @property({ attribute: 'file-id', reflect: true }) fileId = '';
@@ -111,6 +111,14 @@ export class ChatFileCard extends LitElement {
   @property({ type: Number, reflect: true }) progress = 0;
   /** How the bytes arrived, once complete. */
   @property({ reflect: true }) transport: TransportName | undefined;
+
+  /** When it was shared (ms since the epoch); shown in the tile layout. */
+  @property({ attribute: 'shared-at', type: Number }) sharedAt = 0;
+  /**
+   * `card` (the default, for a message list) or `tile` (a square-topped tile of equal
+   * height for grids: the picture, page or icon on top, name, size, sender and date under it).
+   */
+  @property({ reflect: true }) layout: 'card' | 'tile' = 'card';
 
   /** Files-browser mode: no auto-download, no transfer registration, no server storage area. */
   @property({ type: Boolean, attribute: 'browse-mode' }) browseMode = false;
@@ -166,6 +174,7 @@ export class ChatFileCard extends LitElement {
     this.roomId = message.room_id;
     this.sender = message.sender;
     this.messageId = message.id;
+    this.sharedAt = message.created_at;
   }
   get message(): ChatMessage | null {
     return this.source;
@@ -397,6 +406,11 @@ export class ChatFileCard extends LitElement {
           });
         }),
       );
+      this.subscriptions.push(
+        client.onServerRemoved(fileId, () =>
+          this.serverCopy.set({ server_available: false, user_has_claim: false, expires_at: null }),
+        ),
+      );
       client
         .serverStatus(fileId)
         .then((status) => {
@@ -590,6 +604,7 @@ export class ChatFileCard extends LitElement {
       .concat(this.preview?.pdfPages ? [strings.pages(this.preview.pdfPages)] : [])
       .filter(Boolean)
       .join(' · ');
+    if (this.layout === 'tile') return this.renderTile(strings, kind, name, status, own);
     const showPreview =
       this.preview && this.previewOpen && (this.state === 'complete' || this.federated);
     return html`
@@ -631,6 +646,83 @@ export class ChatFileCard extends LitElement {
         ${this.renderConfirm(strings, name)}
       </article>
     `;
+  }
+
+  /** The grid tile: media on top, then name, details, status, the main action. */
+  private renderTile(
+    strings: ChatFilesStrings,
+    kind: ReturnType<typeof fileKind>,
+    name: string,
+    status: string,
+    own: boolean,
+  ) {
+    const when = this.sharedAt ? new Date(this.sharedAt) : null;
+    const date = when
+      ? when.toLocaleDateString(
+          strings.locale,
+          when.getFullYear() === new Date().getFullYear()
+            ? { month: 'short', day: 'numeric' }
+            : { dateStyle: 'medium' },
+        )
+      : '';
+    const details = [formatBytes(this.fileSize), date].filter(Boolean).join(' · ');
+    return html`<article
+      part="base"
+      class="card card--tile card--${this.state}"
+      aria-label=${name}
+      tabindex="-1"
+    >
+      <div class="card__media card__media--${kind}">
+        ${this.renderTileMedia(strings, kind, name)}
+      </div>
+      <div class="card__info">
+        <span part="name" class="card__name" title=${name}>${name}</span>
+        <span part="meta" class="card__meta">${details}</span>
+        ${this.sender ? html`<span class="card__meta card__sender">${this.sender}</span>` : nothing}
+        <span part="status" class="card__status">${status}</span>
+      </div>
+      ${this.renderProgress(strings, name)}
+      <div part="actions" class="card__actions">${this.renderActions(strings, name, own)}</div>
+      <span class="visually-hidden" aria-live="polite">${this.announcement}</span>
+      ${this.renderConfirm(strings, name)}
+    </article>`;
+  }
+
+  private renderTileMedia(
+    strings: ChatFilesStrings,
+    kind: ReturnType<typeof fileKind>,
+    name: string,
+  ) {
+    const preview = this.state === 'complete' || this.federated ? this.preview : null;
+    if (preview?.url && kind === 'image')
+      return html`<button
+        type="button"
+        class="card__image"
+        aria-label=${`${strings.lightboxLabel}: ${name}`}
+        @click=${() => void this.openLightbox()}
+      >
+        <img src=${preview.url} alt=${name} />
+      </button>`;
+    if (preview?.pdfPage)
+      return html`<canvas
+        class="card__pdf"
+        role="img"
+        aria-label=${name}
+        width=${preview.pdfPage.width}
+        height=${preview.pdfPage.height}
+      ></canvas>`;
+    if (preview?.url && kind === 'video')
+      return html`<video
+        src=${`${preview.url}#t=0.001`}
+        muted
+        preload="metadata"
+        aria-label=${name}
+      ></video>`;
+    if (preview?.text !== undefined)
+      return html`<pre aria-hidden="true">${preview.text.slice(0, 400)}</pre>`;
+    if (this.thumbnail?.startsWith('data:image/'))
+      return html`<img src=${this.thumbnail} alt="" />`;
+    return html`<span class="card__media-icon">${fileIcon(kind)}</span>`;
   }
 
   private renderProgress(strings: ChatFilesStrings, name: string) {
@@ -767,7 +859,9 @@ export class ChatFileCard extends LitElement {
               : nothing
           }
           ${
-            this.preview && (this.preview.url || this.preview.text !== undefined)
+            this.layout === 'card' &&
+            this.preview &&
+            (this.preview.url || this.preview.text !== undefined)
               ? html`<button
                   type="button"
                   aria-expanded=${this.previewOpen ? 'true' : 'false'}

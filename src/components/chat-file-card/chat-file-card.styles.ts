@@ -233,6 +233,7 @@ export const cardStyles = [
     }
     .card__pdf {
       display: block;
+      box-shadow: 0 0 0 1px var(--_border);
       max-width: 100%;
       max-height: var(--_preview-max-height);
       width: auto;
@@ -331,3 +332,74 @@ export const cardStyles = [
     }
   `,
 ];
+
+/** The tile layout, for grids: every tile the same shape, so a grid has no holes. */
+export const tileStyles = css`
+  :host([layout='tile']) {
+    max-width: none;
+    height: 100%;
+    contain-intrinsic-size: auto 16rem;
+  }
+  .card--tile {
+    height: 100%;
+    box-sizing: border-box;
+    grid-template-rows: auto auto 1fr auto;
+    align-content: start;
+    padding: 0.5rem;
+  }
+  .card__media {
+    aspect-ratio: 4 / 3;
+    border-radius: 6px;
+    background: var(--_surface);
+    overflow: hidden;
+    display: grid;
+    place-items: center;
+    color: var(--_muted);
+  }
+  .card__media img,
+  .card__media video,
+  .card__media .card__image {
+    width: 100%;
+    height: 100%;
+    object-fit: cover;
+    display: block;
+  }
+  .card__media .card__pdf {
+    max-height: 100%;
+    width: auto;
+    height: 100%;
+    object-fit: contain;
+  }
+  .card__media pre {
+    margin: 0;
+    padding: 0.4rem;
+    width: 100%;
+    height: 100%;
+    box-sizing: border-box;
+    overflow: hidden;
+    font-size: 0.6rem;
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+    text-align: start;
+  }
+  .card__media-icon svg {
+    width: 40%;
+    height: auto;
+    min-width: 32px;
+  }
+  .card__sender {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .card--tile .card__actions {
+    margin-inline-start: 0;
+    align-self: end;
+  }
+  .card--tile .card__actions button {
+    flex: 1;
+  }
+  .card--tile .card__menu summary {
+    flex: none;
+  }
+`;

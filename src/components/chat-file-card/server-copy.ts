@@ -16,9 +16,6 @@ export type CardServerStatus = ServerStatus & {
   can_delete?: boolean;
 };
 
-/** The client surface deleting a server copy needs (present once the server offers it). */
-type DeletingClient = ChatFilesLike & { deleteServerCopy?: (fileId: string) => Promise<unknown> };
-
 /** The host card, as the controller sees it. */
 export interface ServerCopyHost extends ReactiveControllerHost {
   readonly fileId: string;
@@ -48,17 +45,18 @@ export class ServerCopyController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** Whether the current user may delete the room's copy. */
+  /**
+   * Whether to offer deleting the room's copy: to its sharer, or to whomever the server
+   * says may (`can_delete`, e.g. an admin). The server decides in the end.
+   */
   get canDelete(): boolean {
-    const client = this.client() as DeletingClient | null;
-    if (!this.status?.server_available || typeof client?.deleteServerCopy !== 'function')
-      return false;
+    if (!this.status?.server_available) return false;
     return this.status.can_delete ?? this.host.isOwn;
   }
 
   /** Keeps the copy (`store`), releases the claim (`release`), or deletes it (`delete`). */
   async run(action: 'store' | 'release' | 'delete'): Promise<void> {
-    const client = this.client() as DeletingClient | null;
+    const client = this.client();
     if (!client) return;
     const fileId = this.host.fileId;
     this.busy = true;
@@ -70,7 +68,7 @@ export class ServerCopyController implements ReactiveController {
       } else if (action === 'release') {
         await client.removeFromServer(fileId);
       } else {
-        await client.deleteServerCopy!(fileId);
+        await client.deleteServerCopy(fileId);
       }
       this.status = await client.serverStatus(fileId).catch(() => null);
     } catch (error) {
@@ -108,26 +106,28 @@ export class ServerCopyController implements ReactiveController {
         server_available && !user_has_claim
           ? html`<button
                 type="button"
+                title=${strings.storeHint}
                 aria-describedby=${hintId}
                 ?disabled=${this.busy}
                 @click=${() => void this.run('store')}
               >
                 ${strings.storePermanently}
               </button>
-              <span id=${hintId} class="card__server-hint">${strings.storeHint}</span>`
+              <span id=${hintId} class="visually-hidden">${strings.storeHint}</span>`
           : nothing
       }
       ${
         user_has_claim
           ? html`<button
                 type="button"
+                title=${strings.removeHint}
                 aria-describedby=${hintId}
                 ?disabled=${this.busy}
                 @click=${() => void this.run('release')}
               >
                 ${strings.removeFromServer}
               </button>
-              <span id=${hintId} class="card__server-hint">${strings.removeHint}</span>`
+              <span id=${hintId} class="visually-hidden">${strings.removeHint}</span>`
           : nothing
       }
       ${this.error ? html`<span class="card__server-error" role="alert">${this.error}</span>` : nothing}

@@ -1,6 +1,7 @@
 import { html, LitElement, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { formatBytes } from '../../core/format.js';
+import type { UploadEventDetail } from '../../core/server-uploads.js';
 import type { ChatFilesLike, ShareProgress } from '../shared/client-api.js';
 import { ClientController } from '../shared/client-controller.js';
 import { emit, type ChatFileErrorDetail, type ChatFileShareDetail } from '../shared/events.js';
@@ -12,7 +13,10 @@ interface UploadItem {
   key: number;
   name: string;
   size: number;
-  phase: ShareProgress['phase'] | 'error';
+  /** `needs-file`: an upload from an earlier visit that waits for its file to be picked again. */
+  phase: ShareProgress['phase'] | 'error' | 'needs-file';
+  /** The shared file's id, once known (set for uploads resumed after a reload). */
+  fileId?: string;
   progress: number;
   message?: string;
   controller: AbortController;
@@ -36,6 +40,10 @@ let nextKey = 0;
  * @summary Pick, drop or paste files to share them in a room.
  * @event chat-file-share - A file was shared; `detail` is `{ file_id, room_id, name, size, mime_type }`.
  * @event chat-file-error - A file was refused or failed; `detail` is `{ code, message, name }`.
+ *
+ * An upload cut off by a reload resumes by itself where the client still holds the file
+ * (memory or cache); otherwise the element lists it and asks for the file again, then
+ * sends only the bytes the server lacks. Progress is in bytes the server acknowledged.
  * @csspart base - The wrapper.
  * @csspart button - The attach button.
  * @csspart list - The panel of files being sent or refused.
@@ -79,6 +87,10 @@ export class ChatFileUpload extends LitElement {
 
   private readonly clients = new ClientController(this);
   private boundZone: HTMLElement | null = null;
+  /** The file id whose file the picker is open for (an upload to resume), if any. */
+  private resumeTarget: string | null = null;
+  private watchedClient: ChatFilesLike | null = null;
+  private stopWatching: (() => void) | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -95,10 +107,77 @@ export class ChatFileUpload extends LitElement {
     this.removeEventListener('drop', this.onDrop);
     document.removeEventListener('paste', this.onPaste);
     this.bindDropZone(null);
+    this.watchUploads(null);
   }
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (changed.has('dropZone')) this.bindDropZone(this.dropZone);
+    this.watchUploads(this.isConnected ? this.clients.client : null);
+  }
+
+  /** Follows the client's uploads, so resumed ones (after a reload) show here too. */
+  private watchUploads(client: ChatFilesLike | null): void {
+    if (client === this.watchedClient) return;
+    this.stopWatching?.();
+    this.stopWatching = null;
+    this.watchedClient = client;
+    if (!client?.onUpload) return;
+    this.stopWatching = client.onUpload((detail) => this.onUploadEvent(detail));
+    for (const waiting of client.uploadsNeedingFile()) {
+      this.onUploadEvent({ ...waiting, state: 'needs-file', loaded: 0, total: waiting.size });
+    }
+  }
+
+  private onUploadEvent(detail: UploadEventDetail): void {
+    if (detail.room_id !== undefined && this.roomId && detail.room_id !== this.roomId) return;
+    const item =
+      this.items.find((entry) => entry.fileId === detail.file_id) ??
+      // A share started here learns its id only when it resolves; match it by name and size.
+      this.items.find(
+        (entry) =>
+          entry.fileId === undefined &&
+          entry.phase !== 'error' &&
+          entry.name === detail.name &&
+          entry.size === detail.total,
+      );
+    const progress = detail.total > 0 ? (detail.loaded / detail.total) * 100 : 100;
+    if (!item) {
+      // Not started here: an upload resumed after a reload.
+      if (detail.state !== 'needs-file' && detail.state !== 'uploading') return;
+      this.items = [
+        ...this.items,
+        {
+          key: nextKey++,
+          fileId: detail.file_id,
+          name: detail.name ?? detail.file_id,
+          size: detail.total,
+          phase: detail.state,
+          progress,
+          controller: new AbortController(),
+          rate: new TransferRate(),
+        },
+      ];
+      return;
+    }
+    if (item.phase === 'done' || item.phase === 'error') return;
+    if (item.fileId === undefined) {
+      // Progress of a share started here arrives through shareFile's own callback.
+      item.fileId = detail.file_id;
+      return;
+    }
+    if (detail.state === 'uploading') this.patchItem(item.key, { phase: 'uploading', progress });
+    else if (detail.state === 'done') {
+      // A finished upload leaves the panel: the card in the chat now speaks for it.
+      this.removeItem(item.key);
+    } else if (detail.state === 'error') {
+      this.patchItem(item.key, { phase: 'error', message: detail.error?.message });
+    }
+  }
+
+  /** Opens the picker for the file of an unfinished upload. */
+  private pickAgain(item: UploadItem): void {
+    this.resumeTarget = item.fileId ?? null;
+    this.input.click();
   }
 
   /** Opens the file picker. */
@@ -170,7 +249,34 @@ export class ChatFileUpload extends LitElement {
   private onPicked(): void {
     const files = [...(this.input.files ?? [])];
     this.input.value = '';
+    const target = this.resumeTarget;
+    this.resumeTarget = null;
+    if (target && files[0]) {
+      void this.resumeOne(target, files[0]);
+      return;
+    }
     void this.shareFiles(files);
+  }
+
+  private async resumeOne(fileId: string, file: File): Promise<void> {
+    const item = this.items.find((entry) => entry.fileId === fileId);
+    const client = this.clients.client;
+    if (!item || !client) return;
+    this.patchItem(item.key, { phase: 'uploading', message: undefined });
+    try {
+      await client.resumeUpload(fileId, file);
+    } catch (error) {
+      const { code = 'ERR_UPLOAD', message = String(error) } = error as {
+        code?: string;
+        message?: string;
+      };
+      // The wrong file leaves the upload waiting for the right one.
+      this.patchItem(item.key, {
+        phase: code === 'ERR_VALIDATION' ? 'needs-file' : 'error',
+        message,
+      });
+      emit<ChatFileErrorDetail>(this, 'chat-file-error', { code, message, name: file.name });
+    }
   }
 
   private patchItem(key: number, patch: Partial<UploadItem>): void {
@@ -293,6 +399,8 @@ export class ChatFileUpload extends LitElement {
         return strings.shared;
       case 'error':
         return item.message ?? '';
+      case 'needs-file':
+        return item.message ?? strings.pickAgain(item.name);
     }
   }
 
@@ -345,7 +453,7 @@ export class ChatFileUpload extends LitElement {
   }
 
   private renderItem(item: UploadItem, strings: ChatFilesStrings) {
-    const busy = item.phase !== 'done' && item.phase !== 'error';
+    const busy = item.phase !== 'done' && item.phase !== 'error' && item.phase !== 'needs-file';
     return html`<li class="upload__item upload__item--${item.phase}" data-phase=${item.phase}>
       <span class="upload__name" title=${item.name}>${item.name}</span>
       ${
@@ -358,16 +466,25 @@ export class ChatFileUpload extends LitElement {
             >
               ${strings.cancel}
             </button>`
-          : item.phase === 'error'
+          : item.phase === 'needs-file'
             ? html`<button
                 class="upload__cancel"
                 type="button"
-                aria-label="${strings.dismiss} ${item.name}"
-                @click=${() => this.removeItem(item.key)}
+                aria-label="${strings.pickAgainButton} ${item.name}"
+                @click=${() => this.pickAgain(item)}
               >
-                ${strings.dismiss}
+                ${strings.pickAgainButton}
               </button>`
-            : html`<span></span>`
+            : item.phase === 'error'
+              ? html`<button
+                  class="upload__cancel"
+                  type="button"
+                  aria-label="${strings.dismiss} ${item.name}"
+                  @click=${() => this.removeItem(item.key)}
+                >
+                  ${strings.dismiss}
+                </button>`
+              : html`<span></span>`
       }
       ${
         busy

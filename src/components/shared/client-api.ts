@@ -21,6 +21,8 @@ export type ChatFilesLike = Pick<
   | 'serverStatus'
   | 'storePermanently'
   | 'removeFromServer'
+  | 'deleteServerCopy'
+  | 'onServerRemoved'
   | 'userStorage'
   | 'userFiles'
   | 'sendMediaSync'
@@ -32,6 +34,9 @@ export type ChatFilesLike = Pick<
   | 'requestFederatedFile'
   | 'federatedPreview'
   | 'revokeFile'
+  | 'onUpload'
+  | 'uploadsNeedingFile'
+  | 'resumeUpload'
 >;
 
 /** Where `ChatFiles.setDefault` keeps the page-wide client (shared by every copy of the SDK). */

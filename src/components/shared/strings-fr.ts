@@ -20,6 +20,9 @@ export const frenchStrings: ChatFilesStrings = {
   sharedName: (name) => `${name} partagé`,
   cancel: 'Annuler',
   dismiss: 'Fermer',
+  pickAgain: (name) =>
+    `L'envoi de ${name} n'est pas terminé. Choisissez-le à nouveau pour envoyer la suite.`,
+  pickAgainButton: 'Choisir le fichier',
   tooLarge: (name, max) => `${name} est trop volumineux : ${max} au maximum.`,
   typeNotAllowed: (name, type) =>
     `${name} ne peut pas être partagé : les fichiers de type ${type || 'inconnu'} ne sont pas acceptés.`,
@@ -154,14 +157,16 @@ export const frenchStrings: ChatFilesStrings = {
   columnSender: 'Expéditeur',
   columnRoom: 'Salon',
   columnDate: 'Date',
-  columnServer: 'Sur le serveur',
+  columnServer: 'Copie serveur',
   columnActions: 'Actions',
   sortBy: (column) => `Trier par ${column}`,
   storageUsed: (used, limit, tier) => `${used} utilisés sur ${limit} (${tier})`,
   storageLabel: 'Espace sur le serveur',
   serverStatusKept: 'Conservé',
   serverStatusNone: '—',
+  serverStatusCached: 'Oui',
+  serverStatusUntil: (when) => `Jusqu'au ${when}`,
   remove: 'Retirer',
-  removeLabel: (name) => `Ne plus conserver ${name} sur le serveur`,
+  removeLabel: (name) => `Retirer ${name} de votre espace sur le serveur`,
   fileCount: (count) => (count <= 1 ? `${count} fichier` : `${count} fichiers`),
 };

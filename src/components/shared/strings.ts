@@ -16,6 +16,10 @@ export interface ChatFilesStrings {
   cancel: string;
   dismiss: string;
   tooLarge: (name: string, max: string) => string;
+  /** An upload from an earlier visit waits for its file: pick it again to send the rest. */
+  pickAgain: (name: string) => string;
+  /** The button that picks the file of an unfinished upload again. */
+  pickAgainButton: string;
   typeNotAllowed: (name: string, type: string) => string;
   download: string;
   downloadLabel: (name: string) => string;
@@ -117,6 +121,8 @@ export interface ChatFilesStrings {
   storageLabel: string;
   serverStatusKept: string;
   serverStatusNone: string;
+  serverStatusCached: string;
+  serverStatusUntil: (when: string) => string;
   remove: string;
   removeLabel: (name: string) => string;
   fileCount: (count: number) => string;
@@ -137,6 +143,8 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   cancel: 'Cancel',
   dismiss: 'Dismiss',
   tooLarge: (name, max) => `${name} is too large: files may be at most ${max}.`,
+  pickAgain: (name) => `${name} was not finished uploading. Pick it again to send the rest.`,
+  pickAgainButton: 'Pick file',
   typeNotAllowed: (name, type) =>
     `${name} cannot be shared: files of type ${type || 'unknown'} are not allowed.`,
   download: 'Download',
@@ -148,7 +156,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   showPreview: 'Preview',
   hidePreview: 'Hide preview',
   retry: 'Try again',
-  retryLabel: (name) => `Try downloading ${name} again`,
+  retryLabel: (name) => `Try again to download ${name}`,
   stateAvailable: 'Ready to download',
   stateConnecting: 'Connecting…',
   stateWaiting: (who) =>
@@ -268,15 +276,17 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   columnSender: 'Sender',
   columnRoom: 'Room',
   columnDate: 'Date',
-  columnServer: 'On server',
+  columnServer: 'Server copy',
   columnActions: 'Actions',
   sortBy: (column) => `Sort by ${column}`,
   storageUsed: (used, limit, tier) => `${used} of ${limit} used (${tier})`,
   storageLabel: 'Server storage',
   serverStatusKept: 'Kept',
   serverStatusNone: '—',
+  serverStatusCached: 'Yes',
+  serverStatusUntil: (when) => `Until ${when}`,
   remove: 'Remove',
-  removeLabel: (name) => `Stop keeping ${name} on the server`,
+  removeLabel: (name) => `Remove ${name} from your server storage`,
   fileCount: (count) => (count === 1 ? '1 file' : `${count} files`),
 };
 

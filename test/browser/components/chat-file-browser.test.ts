@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import type { ChatFileBrowser } from '../../../src/components/chat-file-browser/chat-file-browser.js';
 import '../../../src/components/chat-file-browser/chat-file-browser.js';
 import { makeTestFile } from '../support/bytes.js';
@@ -101,5 +102,156 @@ describe('<chat-file-browser>', () => {
     expect(
       again.shadowRoot!.querySelector<HTMLInputElement>('input[value="video"]')!.checked,
     ).to.equal(true);
+  });
+});
+
+describe('<chat-file-browser> list, grid and storage', () => {
+  afterEach(() => {
+    localStorage.clear();
+    return destroyClients();
+  });
+
+  async function filesOfAlice() {
+    const { alice, bob, roomId } = await twoInARoom();
+    await alice.client.shareFile(roomId, await makePng(30, 20, 'b-photo.png'), { upload: false });
+    await bob.client.shareFile(roomId, makeTestFile(9000, 1, 'c-data.bin'), { upload: true });
+    await alice.client.shareFile(
+      roomId,
+      new File(['x'.repeat(500)], 'a-notes.txt', { type: 'text/plain' }),
+      { upload: true },
+    );
+    return { alice, bob, roomId };
+  }
+
+  const rows = (el: ChatFileBrowser) =>
+    [...el.shadowRoot!.querySelectorAll<HTMLTableRowElement>('tbody tr')].map(
+      (r) => r.querySelector('.table__name-text')!.textContent,
+    );
+
+  it('lists files in a sortable table a keyboard can walk; accessible', async () => {
+    const { alice } = await filesOfAlice();
+    localStorage.setItem('t3:view', 'list');
+    const el = await fixture<ChatFileBrowser>(
+      html`<chat-file-browser
+        .client=${alice.client}
+        storage-prefix="t3"
+        style="width: 1100px"
+      ></chat-file-browser>`,
+    );
+    await until(() => rows(el).length === 3, 10_000, 'rows');
+    const headers = [...el.shadowRoot!.querySelectorAll('th')].map((th) =>
+      th.textContent!.replace(/[▴▾]/g, '').trim(),
+    );
+    expect(headers.slice(0, 7)).to.deep.equal([
+      'Name',
+      'Size',
+      'Type',
+      'Sender',
+      'Room',
+      'Date',
+      'Server copy',
+    ]);
+    // Newest first by default.
+    expect(rows(el)).to.deep.equal(['a-notes.txt', 'c-data.bin', 'b-photo.png']);
+    const sortBy = (key: string) =>
+      el.shadowRoot!.querySelector<HTMLButtonElement>(`button[data-sort="${key}"]`)!.click();
+    sortBy('name');
+    await el.updateComplete;
+    expect(rows(el)).to.deep.equal(['a-notes.txt', 'b-photo.png', 'c-data.bin']);
+    expect(el.shadowRoot!.querySelector('th[aria-sort="ascending"]')!.textContent).to.contain(
+      'Name',
+    );
+    sortBy('name');
+    await el.updateComplete;
+    expect(rows(el)).to.deep.equal(['c-data.bin', 'b-photo.png', 'a-notes.txt']);
+    sortBy('size');
+    await el.updateComplete;
+    expect(rows(el)[0]).to.equal('c-data.bin');
+    await until(
+      () => el.shadowRoot!.querySelectorAll('td[data-server="cached"]').length === 2,
+      10_000,
+      'server status',
+    );
+
+    const first = el.shadowRoot!.querySelector<HTMLElement>('tbody tr')!;
+    expect(first.tabIndex).to.equal(0);
+    first.focus();
+    await sendKeys({ press: 'ArrowDown' });
+    await el.updateComplete;
+    expect(el.shadowRoot!.activeElement?.getAttribute('aria-label')).to.equal(rows(el)[1]);
+    await sendKeys({ press: 'End' });
+    await el.updateComplete;
+    expect(el.shadowRoot!.activeElement?.getAttribute('aria-label')).to.equal(rows(el)[2]);
+    expect(
+      [...el.shadowRoot!.querySelectorAll('tbody tr')].filter(
+        (r) => r.getAttribute('tabindex') === '0',
+      ),
+    ).to.have.length(1);
+    await expect(el).to.be.accessible();
+  });
+
+  it('combines filters and search, and tiles the grid without holes', async () => {
+    const { alice, roomId } = await filesOfAlice();
+    await alice.client.shareFile(roomId, await makePng(30, 20, 'a-photo.png'), { upload: false });
+    const el = await fixture<ChatFileBrowser>(
+      html`<chat-file-browser
+        .client=${alice.client}
+        storage-prefix="t4"
+        style="width: 900px"
+      ></chat-file-browser>`,
+    );
+    await until(() => cards(el).length === 4, 10_000, 'tiles');
+    el.shadowRoot!.querySelector<HTMLInputElement>('input[name="type"][value="image"]')!.click();
+    await el.updateComplete;
+    expect(cards(el)).to.deep.equal(['a-photo.png', 'b-photo.png']);
+    const search = el.shadowRoot!.querySelector<HTMLInputElement>('input[type="search"]')!;
+    search.value = 'a-';
+    search.dispatchEvent(new Event('input'));
+    await until(() => cards(el).length === 1, 2000, 'image and search');
+    expect(cards(el)).to.deep.equal(['a-photo.png']);
+    search.value = 'zzz';
+    search.dispatchEvent(new Event('input'));
+    await until(() => cards(el).length === 0, 2000, 'nothing');
+    expect(el.shadowRoot!.textContent).to.contain('No files match these filters.');
+    search.value = '';
+    search.dispatchEvent(new Event('input'));
+    el.shadowRoot!.querySelector<HTMLInputElement>('input[name="type"][value="image"]')!.click();
+    await until(() => cards(el).length === 4, 2000, 'all again');
+
+    const tiles = [...el.shadowRoot!.querySelectorAll('chat-file-card')];
+    await Promise.all(tiles.map((t) => t.updateComplete));
+    const boxes = tiles.map((t) => t.getBoundingClientRect());
+    const rowsOfTiles = new Map<number, DOMRect[]>();
+    for (const box of boxes)
+      rowsOfTiles.set(Math.round(box.top), [...(rowsOfTiles.get(Math.round(box.top)) ?? []), box]);
+    for (const row of rowsOfTiles.values()) {
+      const heights = new Set(row.map((b) => Math.round(b.height)));
+      expect(heights.size, 'tiles of one row share a height').to.equal(1);
+    }
+    expect(tiles.every((t) => t.getAttribute('layout') === 'tile')).to.equal(true);
+    await expect(el).to.be.accessible();
+  });
+
+  it('shows server storage used of the tier and removes a kept file', async () => {
+    const { alice } = await filesOfAlice();
+    const notes = (await alice.client.userFiles()).find((f) => f.name === 'a-notes.txt')!;
+    await alice.client.storePermanently(notes.id);
+    const el = await fixture<ChatFileBrowser>(
+      html`<chat-file-browser .client=${alice.client} storage-prefix="t5"></chat-file-browser>`,
+    );
+    await until(() => !!el.shadowRoot!.querySelector('[part="storage"]'), 10_000, 'storage');
+    const storage = el.shadowRoot!.querySelector('[part="storage"]')!;
+    expect(storage.textContent).to.match(/500 B of [\d.]+ [KMG]B used/);
+    const meter = storage.querySelector('[role="meter"]')!;
+    expect(meter.getAttribute('aria-valuenow')).to.equal('500');
+    storage.querySelector('summary')!.click();
+    const remove = storage.querySelector<HTMLButtonElement>('button')!;
+    expect(remove.getAttribute('aria-label')).to.equal(
+      'Remove a-notes.txt from your server storage',
+    );
+    await expect(el).to.be.accessible();
+    remove.click();
+    await until(() => !el.shadowRoot!.querySelector('.storage__files'), 10_000, 'released');
+    expect(el.shadowRoot!.querySelector('[part="storage"]')!.textContent).to.match(/0 B of/);
   });
 });

@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
 import { firstDifference, makeTestFile } from '../support/bytes.js';
 import { destroyClients } from '../support/clients.js';
+import { until } from '../support/media.js';
 import { cardFor, shareAndReceive, twoInARoom } from './helpers.js';
 
 const shadow = (card: ChatFileCard) => card.shadowRoot!;
@@ -58,7 +59,12 @@ describe('<chat-file-card> progress', () => {
       if (!done) requestAnimationFrame(watch);
     };
     requestAnimationFrame(watch);
-    await card.download();
+    const downloading = card.download();
+    // Accessible while the bar moves, too.
+    await until(() => card.progress >= 20, 60_000, 'a fifth');
+    expect(card.state).to.equal('transferring');
+    await expect(card).to.be.accessible();
+    await downloading;
     done = true;
 
     expect(card.getAttribute('state')).to.equal('complete');

@@ -136,4 +136,46 @@ describe('<chat-file-upload>', () => {
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('.upload__item')).to.equal(null);
   });
+
+  it('shows sending progress in a panel that never resizes the element, and clears it when sent', async () => {
+    const { alice, roomId } = await twoInARoom();
+    const el = await uploadFor(alice, roomId);
+    const before = el.getBoundingClientRect();
+    const live = el.shadowRoot!.querySelector('[aria-live="polite"]')!;
+    const pending = el.shareFiles([makeTestFile(12_000_000, 8, 'photo.bin')]);
+    await until(() => !!el.shadowRoot!.querySelector('.upload__item'), 5000, 'panel');
+    const during = el.getBoundingClientRect();
+    expect([during.width, during.height]).to.deep.equal([before.width, before.height]);
+    const samples: Array<[number, number, number]> = [];
+    await until(
+      () => {
+        const bar = el.shadowRoot!.querySelector<HTMLElement>('.upload__bar[aria-valuenow]');
+        const status = el.shadowRoot!.querySelector('.upload__status')?.textContent ?? '';
+        const shown = /(\d+)%/.exec(status);
+        if (bar && shown) {
+          const fill = bar.querySelector<HTMLElement>('.upload__fill')!;
+          samples.push([
+            Number(bar.getAttribute('aria-valuenow')),
+            Number(shown[1]),
+            (fill.getBoundingClientRect().width / bar.getBoundingClientRect().width) * 100,
+          ]);
+        }
+        return !el.shadowRoot!.querySelector('.upload__item');
+      },
+      30_000,
+      'the sent file to leave the panel',
+    );
+    await pending;
+    expect(samples.length).to.be.greaterThan(0);
+    for (const [valueNow, shown, bar] of samples) {
+      expect(shown).to.equal(valueNow);
+      expect(Math.abs(bar - shown)).to.be.at.most(1);
+    }
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[part="list"]')).to.equal(null);
+    expect(live.textContent).to.equal('photo.bin shared');
+    const after = el.getBoundingClientRect();
+    expect([after.width, after.height]).to.deep.equal([before.width, before.height]);
+    await expect(el).to.be.accessible();
+  });
 });

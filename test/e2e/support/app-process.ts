@@ -35,6 +35,8 @@ export interface AppProcess {
   /** Everything the process printed. */
   output(): string;
   stop(): Promise<void>;
+  /** Sends `signal` and resolves once the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /** Options of {@link startAppProcess}. */
@@ -85,6 +87,12 @@ export async function startAppProcess(options: AppProcessOptions = {}): Promise<
     port,
     dataDir: path.join(dataDir, 'data'),
     output: () => output,
+    async kill(signal) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill(signal);
+      await exited;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));

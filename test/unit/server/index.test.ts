@@ -56,7 +56,7 @@ describe('createChatFilesServer', () => {
         status: (code: number) => ((status = code), res),
         json: (value: unknown) => ((body = value), res),
       };
-      handler({} as never, res as never, () => undefined);
+      await handler({} as never, res as never, () => undefined);
       return { status, body };
     };
     try {

@@ -3,7 +3,7 @@
  * first): types, caching by content hash, revalidation of the entry names, and that the
  * ESM bundle's worker URL resolves to a file the router serves.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, request, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,36 @@ describe('GET <mount>/sdk/chat-files.js', () => {
     expect(worker.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     // The worker is a classic script: no module syntax at its top level.
     expect(await worker.text()).not.toMatch(/^\s*(import|export)\s/m);
+  });
+
+  it('serves every chunk and worker the bundle loads, each content-hashed and immutable', async () => {
+    // Walk the graph from the entry: dynamic imports of chunks, and `new URL(…, import.meta.url)`.
+    const seen = new Set<string>();
+    const queue = [`${base}/sdk/chat-files.js`];
+    while (queue.length > 0) {
+      const url = queue.shift()!;
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const response = await fetch(url);
+      expect(response.status, url).toBe(200);
+      expect(response.headers.get('content-type'), url).toBe('text/javascript; charset=utf-8');
+      if (!url.endsWith('/chat-files.js')) {
+        expect(response.headers.get('cache-control'), url).toBe(
+          'public, max-age=31536000, immutable',
+        );
+      }
+      const body = await response.text();
+      for (const [, ref] of body.matchAll(/import\(`(\.\/[^`]+)`\)/g))
+        queue.push(new URL(ref!, url).href);
+      for (const [, ref] of body.matchAll(/new URL\(`([^`]+)`,\s*import\.meta\.url\)/g)) {
+        queue.push(new URL(ref!, url).href);
+      }
+    }
+    // Every script of the build (but the IIFE) is reached from the entry: none is orphaned.
+    const scripts = readdirSync(findSdkDir()!, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.js') && name !== 'chat-files.iife.js')
+      .map((name) => `${base}/sdk/${name.split(path.sep).join('/')}`);
+    expect([...seen].sort()).toEqual(scripts.sort());
   });
 });
 

@@ -99,6 +99,15 @@ describe('reference chat app', () => {
       });
       expect(strangerPost.status).toBe(403);
 
+      // Private until its creator invites bob.
+      const refused = await bob.json<{ code: string }>('POST', `/api/rooms/${id}/join`);
+      expect(refused).toMatchObject({ status: 403, body: { code: 'ERR_FORBIDDEN' } });
+      expect((await bob.json('POST', `/api/rooms/${id}/invite`, { username: 'bob' })).status).toBe(
+        403,
+      );
+      expect(
+        (await alice.json('POST', `/api/rooms/${id}/invite`, { username: 'bob' })).body,
+      ).toEqual({ success: true, id, username: 'bob' });
       expect((await bob.json('POST', `/api/rooms/${id}/join`)).status).toBe(200);
       expect((await bob.json('POST', `/api/rooms/${id}/messages`, { content: 'hi' })).status).toBe(
         201,

@@ -42,8 +42,8 @@ describe('federated rooms and absent peers', () => {
       chatFiles: { federation: { enabled: true, origin: originC, peers: [originA] } },
     });
     apps.push(c);
-    await eventually(() => c.chat.store.getRoom(created.body.id) !== null);
-    expect(c.chat.store.getRoom(created.body.id)).toMatchObject({
+    await eventually(async () => (await c.chat.store.getRoom(created.body.id)) !== null);
+    expect(await c.chat.store.getRoom(created.body.id)).toMatchObject({
       name: 'later',
       type: 'federated',
       federated_with: [originA],
@@ -54,7 +54,7 @@ describe('federated rooms and absent peers', () => {
     const pair = await startFederatedPair();
     try {
       // A room that lists B, whose announcement B never got.
-      const room = pair.a.chat.store.createRoom({
+      const room = await pair.a.chat.store.createRoom({
         name: 'unannounced',
         createdBy: 'alice',
         members: ['alice'],
@@ -66,8 +66,10 @@ describe('federated rooms and absent peers', () => {
       });
       expect(sent.status).toBe(201);
       await pair.a.chat.files.federation!.idle();
-      expect(pair.b.chat.store.getRoom(room.id)).toMatchObject({ type: 'federated' });
-      expect(pair.b.chat.store.messages(room.id).map((m) => m.content)).toEqual(['are you there?']);
+      expect(await pair.b.chat.store.getRoom(room.id)).toMatchObject({ type: 'federated' });
+      expect((await pair.b.chat.store.messages(room.id)).map((m) => m.content)).toEqual([
+        'are you there?',
+      ]);
     } finally {
       await pair.close();
     }

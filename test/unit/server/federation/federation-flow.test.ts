@@ -17,7 +17,7 @@ import {
   randomPng,
   shareAndUploadFile,
   startFederatedPair,
-  uploadFile,
+  postFileUpload,
   type FederatedPair,
 } from '../support/federated-pair.js';
 import { nextEvent, settle } from '../support/helpers.js';
@@ -243,7 +243,8 @@ describe('federation between two instances', () => {
   });
 
   it('sends a file once, however often its bytes are uploaded', async () => {
-    await uploadFile(aliceA, imageFileId, image, 'image/png');
+    // The server already holds it: a second upload is refused and sends nothing.
+    expect((await postFileUpload(aliceA, imageFileId, image, 'image/png')).status).toBe(409);
     // Another link of the same file (made through the REST API) is not sent either.
     expect((await aliceA.json('POST', `${API}/${imageFileId}/shares`, {})).status).toBe(201);
     await pair.a.chat.files.federation!.idle();
@@ -324,7 +325,7 @@ describe('federation between two instances', () => {
     const before = (
       await bobB.json<{ messages: ChatMessage[] }>('GET', `/api/rooms/${roomId}/messages`)
     ).body.messages.length;
-    await uploadFile(aliceA, imageFileId, image, 'image/png');
+    expect((await postFileUpload(aliceA, imageFileId, image, 'image/png')).status).toBe(409);
     await pair.a.chat.files.federation!.idle();
     await settle(200);
     const after = (

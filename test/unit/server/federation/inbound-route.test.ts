@@ -235,14 +235,14 @@ describe('inbound federation messages', () => {
     const revoke = serializeEnvelope({ type: 'revoke', room_id: roomId, file_id: 'f-9' });
     expect((await send(revoke)).body).toMatchObject({ success: true, revoked: 1 });
     expect((await send(revoke)).body).toMatchObject({ success: true, revoked: 0 });
-    const record = await pair.b.chat.files.store.getFederatedFile(localId);
+    const record = await pair.b.chat.files.store.federation.getFile(localId);
     expect(record?.revoked_at).toEqual(expect.any(Number));
   });
 
   it('has the proxy refuse a stored preview URL that is not on the file’s origin', async () => {
     // Inbound validation keeps such records out; this checks the proxy does not rely on it.
     const id = `fed_${'ab'.repeat(16)}`;
-    await pair.b.chat.files.store.createFederatedFile({
+    await pair.b.chat.files.store.federation.createFile({
       id,
       room_id: roomId,
       origin: pair.originA,

@@ -139,7 +139,7 @@ describe('GET /:file_id/download', () => {
   it('lets a share token stand in for membership until it is revoked or expires', async () => {
     const store = f.server.files.store;
     const token = 'tok-' + 'a'.repeat(40);
-    await store.createShare({
+    await store.shares.create({
       id: randomUUID(),
       file_id: fileId,
       token_hash: hashShareToken(token),
@@ -159,7 +159,7 @@ describe('GET /:file_id/download', () => {
     expect((await fetch(`${f.server.api}/${otherFile}/download?token=${token}`)).status).toBe(403);
 
     const expiring = 'tok-' + 'b'.repeat(40);
-    await store.createShare({
+    await store.shares.create({
       id: randomUUID(),
       file_id: fileId,
       token_hash: hashShareToken(expiring),
@@ -172,7 +172,7 @@ describe('GET /:file_id/download', () => {
     });
     expect((await fetch(`${f.server.api}/${fileId}/download?token=${expiring}`)).status).toBe(410);
 
-    expect(await store.revokeShares(fileId, Date.now())).toBe(2);
+    expect(await store.shares.revokeAll(fileId, Date.now())).toBe(2);
     const revoked = await fetch(`${f.server.api}/${fileId}/download?token=${token}`);
     expect(revoked.status).toBe(410);
     expect(((await revoked.json()) as { code: string }).code).toBe('ERR_GONE');

@@ -107,49 +107,13 @@ describe('permanent storage routes', () => {
       const dave = f.server.user('dave');
       const socket = await dave.socket();
       const fileId = await shareAndUpload(dave, socket, bytesOf(10, 6), { room_id: 'general' });
-      await f.server.files.store.setSuspended('dave', true, Date.now());
+      await f.server.files.store.claims.setSuspended('dave', true, Date.now());
       const res = await dave.json('POST', '/store-permanently', { file_id: fileId });
       expect(res).toMatchObject({ status: 403, body: { code: 'ERR_FORBIDDEN' } });
     });
   });
 
   describe('POST /remove-from-server', () => {
-    it('releases a claim; the copy stays while another user keeps it, then goes', async () => {
-      const storageDir = f.server.files.options.storageDir;
-      const bytes = bytesOf(200, 7);
-      const fileId = await shareAndUpload(f.alice, f.aliceSocket, bytes);
-      const before = await filesIn(storageDir);
-      await f.alice.json('POST', '/store-permanently', { file_id: fileId });
-      await f.bob.json('POST', '/store-permanently', { file_id: fileId });
-      const aliceBefore = (
-        await f.alice.json<{ total_stored_bytes: number }>('GET', '/user/storage')
-      ).body.total_stored_bytes;
-
-      const first = await f.alice.json('POST', '/remove-from-server', { file_id: fileId });
-      expect(first).toEqual({
-        status: 200,
-        body: {
-          success: true,
-          total_stored_bytes: aliceBefore - 200,
-          tier_limit: 1000,
-          tier_name: 'Free',
-          server_copy_removed: false,
-        },
-      });
-      expect((await f.bob.fetch(`/${fileId}/download`)).status).toBe(200);
-      // The sharer cannot pull it out from under bob's claim.
-      expect((await f.alice.json('POST', '/remove-from-server', { file_id: fileId })).status).toBe(
-        409,
-      );
-
-      const removedEvent = nextEvent(f.aliceSocket, 'chat:file:server_removed');
-      const last = await f.bob.json('POST', '/remove-from-server', { file_id: fileId });
-      expect(last.body).toMatchObject({ success: true, server_copy_removed: true });
-      expect(await removedEvent).toEqual({ file_id: fileId, room_id: 'team', reason: 'removed' });
-      expect((await filesIn(storageDir)).length).toBe(before.length - 1);
-      expect((await f.bob.fetch(`/${fileId}/download`)).status).toBe(404);
-    });
-
     it('lets the sharer remove an unclaimed copy, and no one else', async () => {
       const fileId = await shareAndUpload(f.alice, f.aliceSocket, bytesOf(50, 8));
       const strangerSaw = collect(f.mallorySocket, 'chat:file:server_removed');
@@ -174,6 +138,125 @@ describe('permanent storage routes', () => {
       ).toBe(404);
       await settle();
       expect(strangerSaw).toEqual([]);
+    });
+  });
+
+  describe('server copies that lose nothing (a sharer and two recipients)', () => {
+    let g: RoomFixture;
+    let carol: ReturnType<RoomFixture['server']['user']>;
+    beforeAll(async () => {
+      g = await startRoomFixture({
+        config: { upload_tiers: { default: 10_000 }, server_seeding: { temp_cache_minutes: 60 } },
+        host: { isAdmin: (username: string) => username === 'root' },
+      });
+      carol = g.server.user('carol');
+      await g.server.join('team', 'carol');
+    });
+    afterAll(() => g.server.close());
+
+    const status = (fileId: string) =>
+      ack(g.aliceSocket, 'chat:file:server_status', { file_id: fileId });
+    const used = async (user: { json: RoomFixture['alice']['json'] }) =>
+      (await user.json<{ total_stored_bytes: number }>('GET', '/user/storage')).body
+        .total_stored_bytes;
+
+    it("keeps the copy pinned when one recipient releases while the other's claim holds it", async () => {
+      const fileId = await shareAndUpload(g.alice, g.aliceSocket, bytesOf(100, 20));
+      await g.bob.json('POST', '/store-permanently', { file_id: fileId });
+      await carol.json('POST', '/store-permanently', { file_id: fileId });
+      const released = await g.bob.json('POST', '/remove-from-server', { file_id: fileId });
+      expect(released).toMatchObject({
+        status: 200,
+        body: { total_stored_bytes: 0, server_copy_removed: false },
+      });
+      expect(await status(fileId)).toMatchObject({ server_available: true, expires_at: null });
+      expect((await g.bob.fetch(`/${fileId}/download`)).status).toBe(200);
+      expect(await used(carol)).toBe(100);
+    });
+
+    it('puts the copy back in the temp cache, still downloadable, when the last claim is released', async () => {
+      const bytes = bytesOf(100, 21);
+      const fileId = await shareAndUpload(g.alice, g.aliceSocket, bytes);
+      await g.bob.json('POST', '/store-permanently', { file_id: fileId });
+      await carol.json('POST', '/store-permanently', { file_id: fileId });
+      await g.bob.json('POST', '/remove-from-server', { file_id: fileId });
+      const carolBefore = await used(carol);
+      const cached = nextEvent(g.aliceSocket, 'chat:file:server_cached');
+      const last = await carol.json('POST', '/remove-from-server', { file_id: fileId });
+      expect(last.body).toMatchObject({
+        total_stored_bytes: carolBefore - 100,
+        server_copy_removed: false,
+      });
+      const { expires_at: expiresAt } = await cached;
+      expect(expiresAt).toEqual(expect.any(Number));
+      expect(await status(fileId)).toMatchObject({
+        server_available: true,
+        expires_at: expiresAt,
+      });
+      const download = await g.bob.fetch(`/${fileId}/download`);
+      expect(download.status).toBe(200);
+      expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+    });
+
+    it('never lets a recipient delete the copy, with or without a claim', async () => {
+      const fileId = await shareAndUpload(g.alice, g.aliceSocket, bytesOf(100, 22));
+      expect(await g.bob.json('POST', '/remove-from-server', { file_id: fileId })).toMatchObject({
+        status: 404,
+      });
+      await carol.json('POST', '/store-permanently', { file_id: fileId });
+      const carolKeeps = await used(carol);
+      expect(await carol.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+        status: 403,
+        body: { code: 'ERR_FORBIDDEN' },
+      });
+      expect(await g.bob.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+        status: 403,
+      });
+      expect(
+        (await g.mallory.json('POST', '/delete-server-copy', { file_id: fileId })).status,
+      ).toBe(403);
+      expect(await status(fileId)).toMatchObject({ server_available: true });
+      expect(await used(carol)).toBe(carolKeeps);
+    });
+
+    it("lets the sharer delete the room's copy for everyone, refunding the claims on it", async () => {
+      const storageDir = g.server.files.options.storageDir;
+      const fileId = await shareAndUpload(g.alice, g.aliceSocket, bytesOf(100, 23));
+      await g.bob.json('POST', '/store-permanently', { file_id: fileId });
+      await carol.json('POST', '/store-permanently', { file_id: fileId });
+      const before = (await filesIn(storageDir)).length;
+      const bobBefore = await used(g.bob);
+      // Releasing is not deleting: without a claim, the sharer cannot pull a kept copy away.
+      expect((await g.alice.json('POST', '/remove-from-server', { file_id: fileId })).status).toBe(
+        409,
+      );
+      const removed = nextEvent(g.bobSocket, 'chat:file:server_removed');
+      const deleted = await g.alice.json('POST', '/delete-server-copy', { file_id: fileId });
+      expect(deleted).toMatchObject({ status: 200, body: { server_copy_removed: true } });
+      expect(await removed).toEqual({ file_id: fileId, room_id: 'team', reason: 'removed' });
+      expect(await used(g.bob)).toBe(bobBefore - 100);
+      expect(await status(fileId)).toMatchObject({ server_available: false });
+      expect((await g.bob.fetch(`/${fileId}/download`)).status).toBe(404);
+      expect((await filesIn(storageDir)).length).toBe(before - 1);
+      expect(await g.bob.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+        status: 403,
+      });
+      expect(await g.alice.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+        status: 404,
+      });
+    });
+
+    it("lets an administrator (the host's isAdmin) delete a copy in a room they are not in", async () => {
+      const root = g.server.user('root');
+      const fileId = await shareAndUpload(g.alice, g.aliceSocket, bytesOf(100, 24));
+      await carol.json('POST', '/store-permanently', { file_id: fileId });
+      const carolBefore = await used(carol);
+      expect(await root.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+        status: 200,
+        body: { server_copy_removed: true },
+      });
+      expect(await status(fileId)).toMatchObject({ server_available: false });
+      expect(await used(carol)).toBe(carolBefore - 100);
     });
   });
 });

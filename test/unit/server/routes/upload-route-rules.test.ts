@@ -54,7 +54,6 @@ class FullDiskBlobStorage extends DiskBlobStorage {
     return {
       id: real.id,
       stream,
-      readBack: () => real.readBack(),
       commit: () => real.commit(),
       abort: () => real.abort(),
     };

@@ -2,6 +2,8 @@ import { request } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { claimStorage } from '../../../../server/quota.js';
+import { commitServerCopy } from '../../../../server/server-copies.js';
 import { startBareServer } from '../support/bare-server.js';
 import {
   ack,
@@ -394,7 +396,7 @@ describe('server_seeding.enabled: false', () => {
       });
       // Claims made before seeding was turned off can still be released.
       const store = f.server.files.store;
-      await store.commitServerCopy({
+      await commitServerCopy(store, {
         file_id: fileId,
         blob: {
           id: 'a'.repeat(32),
@@ -408,7 +410,7 @@ describe('server_seeding.enabled: false', () => {
         now: Date.now(),
         max_total_bytes: 1e9,
       });
-      await store.claimStorage({ file_id: fileId, username: 'alice', limit: 1e9, now: 1 });
+      await claimStorage(store, { file_id: fileId, username: 'alice', limit: 1e9, now: 1 });
       const released = await f.alice.json('POST', '/remove-from-server', { file_id: fileId });
       expect(released).toMatchObject({ status: 200, body: { total_stored_bytes: 0 } });
     } finally {

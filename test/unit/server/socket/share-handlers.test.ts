@@ -216,7 +216,7 @@ describe('chat:file:share when the host cannot post the message', () => {
       });
       expect(reply).toMatchObject({ success: false, code: 'ERR_INTERNAL' });
       expect(reply.error).not.toMatch(/message store down/);
-      expect(await server.files.store.listFiles({ sender: 'zoe', limit: 10 })).toEqual([]);
+      expect(await server.files.store.files.list({ sender: 'zoe', limit: 10 })).toEqual([]);
     } finally {
       await server.close();
     }

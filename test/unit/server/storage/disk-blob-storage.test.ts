@@ -12,6 +12,7 @@ runBlobStorageContract('DiskBlobStorage', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'chat-files-blobs-'));
   return {
     storage: new DiskBlobStorage(path.join(dir, 'blobs')),
+    sibling: () => new DiskBlobStorage(path.join(dir, 'blobs')),
     async dispose() {
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MIN_PART_BYTES, S3BlobStorage } from '../../../../server/storage/s3-blob-storage.js';
 import { startS3, type TestS3 } from '../../../support/s3.js';
 import { runBlobStorageContract } from './blob-storage.contract.js';
@@ -28,8 +28,7 @@ runBlobStorageContract(
     // A bucket per test keeps them independent without restarting the server.
     const bucket = `contract-${++buckets}`;
     await s3.client.send(new CreateBucketCommand({ Bucket: bucket }));
-    const storage = storageIn(bucket);
-    return { storage, async dispose() {} };
+    return { storage: storageIn(bucket), sibling: () => storageIn(bucket), async dispose() {} };
   },
   { incompleteBytes: MIN_PART_BYTES + 1 },
 );
@@ -67,6 +66,21 @@ describe('S3BlobStorage', () => {
     expect(response.headers.get('content-disposition')).toBe(disposition);
     expect(await response.text()).toBe('signed bytes');
     await storage.delete(writer.id);
+  });
+
+  it('never sweeps a multipart upload it is still writing, however old', async () => {
+    const storage = storageIn(s3.bucket);
+    const writer = await storage.create();
+    writer.stream.on('error', () => {});
+    writer.stream.write(Buffer.alloc(MIN_PART_BYTES + 1, 3));
+    await vi.waitFor(async () => expect(await s3.pendingUploads()).toBe(1), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expect(await storage.sweepIncomplete(-60_000)).toBe(0);
+    expect(await s3.pendingUploads()).toBe(1);
+    await writer.abort();
+    expect(await s3.pendingUploads()).toBe(0);
   });
 
   it('says which bucket cannot be used, and why', async () => {

@@ -44,6 +44,8 @@ export interface BareServerOptions {
   socketOptions?: Partial<ServerOptions>;
   /** Users and rooms shared with other bare servers, as the nodes of one host app share them. */
   shared?: BareHostState;
+  /** Port to listen on (a restarted server can take its predecessor's). @default a free one */
+  port?: number;
 }
 
 /** The host app's users (by token) and rooms. */
@@ -168,7 +170,7 @@ export async function startBareServer(options: BareServerOptions = {}): Promise<
   files.attach(io);
   await files.ready;
 
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, '127.0.0.1', resolve));
   const address = http.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;

@@ -96,21 +96,31 @@ export async function shareAndUploadFile(
   return fileId;
 }
 
-/** Uploads the bytes of a shared file (multipart, `file_id` first). */
+/** Uploads the bytes of a shared file (multipart, `file_id` first); throws unless 200. */
 export async function uploadFile(
   client: TestClient,
   fileId: string,
   bytes: Uint8Array,
   mimeType: string,
 ): Promise<void> {
+  const res = await postFileUpload(client, fileId, bytes, mimeType);
+  if (res.status !== 200) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
+}
+
+/** Posts the bytes of a shared file (multipart, `file_id` first) and returns the response. */
+export async function postFileUpload(
+  client: TestClient,
+  fileId: string,
+  bytes: Uint8Array,
+  mimeType: string,
+): Promise<Response> {
   const { body, contentType } = multipart([
     { name: 'file_id', value: fileId },
     { name: 'file', filename: 'upload.bin', type: mimeType, data: bytes },
   ]);
-  const res = await client.fetch('/api/chat/files/upload', {
+  return client.fetch('/api/chat/files/upload', {
     method: 'POST',
     headers: { 'content-type': contentType },
     body,
   });
-  if (res.status !== 200) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
 }

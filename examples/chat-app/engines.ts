@@ -1,0 +1,56 @@
+/**
+ * The services a node of the reference app shares with the other nodes, chosen from the
+ * environment: PostgreSQL (`DATABASE_URL`) for the app's data, and Redis (`REDIS_URL`)
+ * for socket.io's adapter. Without them the app runs as one node on SQLite.
+ */
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createClient } from 'redis';
+import type { ServerOptions } from 'socket.io';
+import type { ChatStore } from './chat-store.js';
+import { PgChatStore } from './pg-chat-store.js';
+
+/** What {@link openEngines} connected. */
+export interface Engines {
+  /** The shared store, or `undefined` for the default SQLite one. */
+  store?: ChatStore;
+  /** The socket.io adapter, or `undefined` for the in-memory one. */
+  adapter?: ServerOptions['adapter'];
+  /** Readiness checks of the shared services, by name. */
+  checks: Record<string, () => Promise<unknown>>;
+  /** Closes what was opened here (the store is closed by the app). */
+  close(): Promise<void>;
+}
+
+/** Connects to the services named by `env`; throws a message naming the variable on failure. */
+export async function openEngines(env: {
+  DATABASE_URL?: string;
+  REDIS_URL?: string;
+}): Promise<Engines> {
+  const engines: Engines = { checks: {}, close: async () => {} };
+  if (env.DATABASE_URL) {
+    try {
+      engines.store = await PgChatStore.open(env.DATABASE_URL);
+    } catch (error) {
+      throw new Error(`DATABASE_URL: cannot open the database: ${(error as Error).message}`);
+    }
+  }
+  if (env.REDIS_URL) {
+    const client = createClient({ url: env.REDIS_URL });
+    // Reconnection is automatic; errors are reported by readiness instead of crashing.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+    } catch (error) {
+      await engines.store?.close();
+      throw new Error(`REDIS_URL: cannot connect: ${(error as Error).message}`);
+    }
+    // Streams, not the plain pub/sub adapter: a node that loses Redis for a moment reads
+    // on from its last stream offset when it comes back, so no packet is lost meanwhile.
+    engines.adapter = createAdapter(client as unknown as Parameters<typeof createAdapter>[0]);
+    engines.checks.redis = () => client.ping();
+    engines.close = async () => {
+      await client.close().catch(() => undefined);
+    };
+  }
+  return engines;
+}

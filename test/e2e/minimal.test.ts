@@ -1,0 +1,28 @@
+/**
+ * `examples/minimal` in Chromium, started as its README says: two people log in with the
+ * page's own form, chat, and one shares a file that the other downloads, bytes equal.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { launchChromium } from './support/app-process.js';
+import { startExample, type ExampleProcess } from './support/example-process.js';
+import { chatAndShare } from './support/share-flow.js';
+
+let browser: Browser;
+let app: ExampleProcess;
+
+beforeAll(async () => {
+  app = await startExample('examples/minimal/server.mjs');
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+describe('examples/minimal', () => {
+  it('two people chat and share a file; the bytes arrive unchanged', async () => {
+    await chatAndShare(browser, app.url);
+  });
+});

@@ -1,0 +1,344 @@
+/**
+ * The tus endpoint driven by tus-js-client in Node, against a real server on a real
+ * disk: resume after a cut and a restart, ownership on every request, termination,
+ * checksums, the shared size, and the one-upload-per-file rule across both routes.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBareServer, type BareServer, type BareUser } from '../support/bare-server.js';
+import { ack, bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
+import { uploadBytes } from '../support/upload.js';
+
+const MiB = 1024 * 1024;
+const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
+
+/** Shares `bytes` into `general` as `user` and returns the file id. */
+async function share(user: BareUser, bytes: Buffer, name = 'big.bin'): Promise<string> {
+  const socket = await user.socket();
+  try {
+    const reply = await ack(socket, 'chat:file:share', {
+      room_id: 'general',
+      name,
+      size: bytes.length,
+      mime_type: 'application/octet-stream',
+      manifest: manifestOf(bytes),
+    });
+    if (!reply.success) throw new Error(`share failed: ${reply.code}`);
+    return reply.file_id as string;
+  } finally {
+    socket.close();
+  }
+}
+
+/** A tus-js-client upload of `bytes` for `fileId`; resolves with its outcome. */
+function tusUpload(
+  server: BareServer,
+  user: BareUser,
+  fileId: string,
+  bytes: Buffer,
+  options: Partial<tus.UploadOptions> = {},
+): { upload: tus.Upload; done: Promise<void> } {
+  let upload!: tus.Upload;
+  const done = new Promise<void>((resolve, reject) => {
+    upload = new tus.Upload(bytes, {
+      endpoint: `${server.api}/tus`,
+      headers: { authorization: `Bearer ${user.token}` },
+      metadata: { file_id: fileId, filename: 'big.bin' },
+      retryDelays: [],
+      ...options,
+      onSuccess: () => resolve(),
+      onError: (error) => reject(error),
+    });
+  });
+  upload.start();
+  return { upload, done };
+}
+
+/** Raw request to a tus URL as `user`. */
+function tusRequest(user: BareUser, url: string, method: string, headers = {}, body?: Buffer) {
+  return fetch(url, {
+    method,
+    headers: { ...TUS_HEADERS, authorization: `Bearer ${user.token}`, ...headers },
+    ...(body ? { body: new Uint8Array(body) } : {}),
+  });
+}
+
+/** Creates an upload by hand and returns its absolute URL. */
+async function createUpload(server: BareServer, user: BareUser, fileId: string, length: number) {
+  const res = await tusRequest(user, `${server.api}/tus`, 'POST', {
+    'Upload-Length': String(length),
+    'Upload-Metadata': `file_id ${Buffer.from(fileId).toString('base64')},filename ${Buffer.from('f').toString('base64')}`,
+  });
+  return {
+    res,
+    url: res.headers.get('location') ? new URL(res.headers.get('location')!, server.url).href : '',
+  };
+}
+
+describe('tus uploads', () => {
+  let dataDir: string;
+  let server: BareServer;
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-tus-'));
+    server = await startBareServer({ dataDir });
+  });
+  afterAll(async () => {
+    await server.close({ keepData: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const tusFiles = () => readdir(path.join(dataDir, 'tus-uploads')).catch(() => []);
+
+  it('resumes a 24 MiB upload cut at half way after a server restart; bytes served equal', async () => {
+    const bytes = bytesOf(24 * MiB, 31);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes);
+    let url = '';
+    let cut!: () => void;
+    const stopped = new Promise<void>((resolve) => (cut = resolve));
+    const first = tusUpload(server, alice, fileId, bytes, {
+      onProgress(sent) {
+        if (sent >= 12 * MiB && url === '') {
+          url = first.upload.url!;
+          // The connection drops in the middle of the request body.
+          void first.upload.abort().then(cut);
+        }
+      },
+    });
+    await Promise.race([first.done, stopped]);
+    expect(url).not.toBe('');
+    await settle(200);
+
+    // The server goes away and comes back on the same data (and port).
+    const port = Number(new URL(server.url).port);
+    await server.close({ keepData: true });
+    server = await startBareServer({ dataDir, port });
+    const again = server.user('alice');
+    const head = await tusRequest(again, url, 'HEAD');
+    expect(head.status).toBe(200);
+    const offset = Number(head.headers.get('upload-offset'));
+    expect(offset).toBeGreaterThanOrEqual(10 * MiB);
+    expect(offset).toBeLessThan(24 * MiB);
+
+    let resumedFrom = -1;
+    const resumed = tusUpload(server, again, fileId, bytes, {
+      uploadUrl: url,
+      chunkSize: 4 * MiB,
+      onChunkComplete(_chunk, accepted) {
+        if (resumedFrom < 0) resumedFrom = accepted - _chunk;
+      },
+    });
+    await resumed.done;
+    expect(resumedFrom).toBe(offset);
+    const download = await again.fetch(`/${fileId}/download`);
+    expect(download.status).toBe(200);
+    const served = Buffer.from(await download.arrayBuffer());
+    expect(served.length).toBe(bytes.length);
+    expect(sha256Hex(served)).toBe(sha256Hex(bytes));
+    // The finished upload left the tus directory.
+    expect(await tusFiles()).not.toContain(url.split('/').pop());
+  });
+
+  it('lets only the sharer see, continue or end an upload; others get 403, unknown ids 404', async () => {
+    const bytes = bytesOf(64 * 1024, 32);
+    const alice = server.user('alice');
+    const bob = server.user('bob');
+    const fileId = await share(alice, bytes, 'private.bin');
+    // Bob cannot even create an upload for Alice's file.
+    const stolen = await createUpload(server, bob, fileId, bytes.length);
+    expect(stolen.res.status).toBe(403);
+    const { res, url } = await createUpload(server, alice, fileId, bytes.length);
+    expect(res.status).toBe(201);
+    for (const method of ['HEAD', 'PATCH', 'DELETE']) {
+      const answer = await tusRequest(
+        bob,
+        url,
+        method,
+        method === 'PATCH'
+          ? { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' }
+          : {},
+        method === 'PATCH' ? bytes : undefined,
+      );
+      expect(answer.status, method).toBe(403);
+    }
+    const anonymous = await fetch(url, { method: 'HEAD', headers: TUS_HEADERS });
+    expect(anonymous.status).toBe(401);
+    const unknown = await tusRequest(alice, `${server.api}/tus/${'0'.repeat(32)}`, 'HEAD');
+    expect(unknown.status).toBe(404);
+    // Nothing Bob sent was kept.
+    expect((await tusRequest(alice, url, 'HEAD')).headers.get('upload-offset')).toBe('0');
+  });
+
+  it('frees a partial upload on termination', async () => {
+    const bytes = bytesOf(256 * 1024, 33);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'ended.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    const patch = await tusRequest(
+      alice,
+      url,
+      'PATCH',
+      { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' },
+      bytes.subarray(0, 100_000),
+    );
+    expect(patch.status).toBe(204);
+    expect(patch.headers.get('upload-offset')).toBe('100000');
+    const id = url.split('/').pop()!;
+    expect(await tusFiles()).toContain(id);
+    expect((await tusRequest(alice, url, 'DELETE')).status).toBe(204);
+    expect(await tusFiles()).not.toContain(id);
+    expect((await tusRequest(alice, url, 'HEAD')).status).toBe(404);
+  });
+
+  it('checks Upload-Checksum (sha256): a wrong one is 460 and keeps the offset', async () => {
+    const bytes = bytesOf(200_000, 34);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'checked.bin');
+    const options = await fetch(`${server.api}/tus`, { method: 'OPTIONS' });
+    expect(options.headers.get('tus-extension')).toContain('checksum');
+    expect(options.headers.get('tus-checksum-algorithm')).toBe('sha256');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    const part = bytes.subarray(0, 50_000);
+    const digest = (data: Buffer) => `sha256 ${createHash('sha256').update(data).digest('base64')}`;
+    const patch = (data: Buffer, checksum: string, offset: number) =>
+      tusRequest(
+        alice,
+        url,
+        'PATCH',
+        {
+          'Upload-Offset': String(offset),
+          'Content-Type': 'application/offset+octet-stream',
+          'Upload-Checksum': checksum,
+        },
+        data,
+      );
+    const wrong = await patch(part, digest(bytes.subarray(1, 50_001)), 0);
+    expect(wrong.status).toBe(460);
+    expect((await tusRequest(alice, url, 'HEAD')).headers.get('upload-offset')).toBe('0');
+    expect((await patch(part, digest(part), 0)).status).toBe(204);
+    const rest = bytes.subarray(50_000);
+    const last = await patch(rest, digest(rest), 50_000);
+    expect(last.status).toBe(200);
+    expect(await last.json()).toMatchObject({ success: true, sha256: sha256Hex(bytes) });
+  });
+
+  it('holds an upload to the shared size: larger is 413 ERR_TOO_LARGE, other sizes 400', async () => {
+    const bytes = bytesOf(10_000, 35);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'sized.bin');
+    const before = await tusFiles();
+    const larger = await createUpload(server, alice, fileId, bytes.length + 1);
+    expect(larger.res.status).toBe(413);
+    expect(await larger.res.json()).toMatchObject({ code: 'ERR_TOO_LARGE' });
+    const smaller = await createUpload(server, alice, fileId, bytes.length - 1);
+    expect(smaller.res.status).toBe(400);
+    const deferred = await tusRequest(alice, `${server.api}/tus`, 'POST', {
+      'Upload-Defer-Length': '1',
+      'Upload-Metadata': `file_id ${Buffer.from(fileId).toString('base64')}`,
+    });
+    expect(deferred.status).toBe(400);
+    expect(await tusFiles()).toEqual(before);
+  });
+
+  it('stores a file once: while a tus upload runs a multipart one is 409, and after it too', async () => {
+    const bytes = bytesOf(3 * MiB, 36);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'race.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    // A PATCH that sends half and then waits, holding the file's upload.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new Uint8Array(bytes.subarray(0, 1.5 * MiB)));
+        await settle(600);
+        controller.enqueue(new Uint8Array(bytes.subarray(1.5 * MiB)));
+        controller.close();
+      },
+    });
+    const slow = fetch(url, {
+      method: 'PATCH',
+      headers: {
+        ...TUS_HEADERS,
+        authorization: `Bearer ${alice.token}`,
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await settle(200);
+    const multipart = await uploadBytes(alice, fileId, bytes);
+    expect(multipart).toMatchObject({ status: 409, body: { code: 'ERR_CONFLICT' } });
+    const winner = await slow;
+    expect(winner.status).toBe(200);
+    expect(await winner.json()).toMatchObject({ success: true, deduped: false });
+    const late = await createUpload(server, alice, fileId, bytes.length);
+    expect(late.res.status).toBe(409);
+  });
+
+  it('accepts, at the next HEAD, an upload whose bytes were all in when the server stopped', async () => {
+    const bytes = bytesOf(300_000, 37);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'leftover.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    // What a process that stopped right after writing the last byte leaves behind.
+    await writeFile(path.join(dataDir, 'tus-uploads', url.split('/').pop()!), bytes);
+    const head = await tusRequest(alice, url, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+    const download = await alice.fetch(`/${fileId}/download`);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
+  });
+});
+
+describe('tus uploads that stall', () => {
+  let server: BareServer;
+  beforeAll(async () => {
+    server = await startBareServer({
+      config: { server_seeding: { upload_idle_timeout_seconds: 0.5 } },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('answers a PATCH that stops sending with 408 and keeps the bytes that arrived', async () => {
+    const bytes = bytesOf(400_000, 38);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'stall.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    const target = new URL(url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'PATCH',
+          headers: {
+            ...TUS_HEADERS,
+            authorization: `Bearer ${alice.token}`,
+            'Upload-Offset': '0',
+            'Content-Type': 'application/offset+octet-stream',
+            'Content-Length': String(bytes.length),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(bytes.subarray(0, 100_000));
+    });
+    expect(answer.status).toBe(408);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: 'ERR_TIMEOUT' });
+    await settle(100);
+    const head = await tusRequest(alice, url, 'HEAD');
+    expect(head.headers.get('upload-offset')).toBe('100000');
+  });
+});
