@@ -113,8 +113,6 @@ function spawn(): PooledWorker {
     worker: new Worker(WORKER_SOURCE, { eval: true }),
     sessions: new Map(),
   };
-  // Idle workers never keep the host process alive.
-  entry.worker.unref();
   entry.worker.on('message', (reply: WorkerReply) => {
     const session = entry.sessions.get(reply.id);
     if (session) session.receive(reply);
@@ -128,6 +126,9 @@ function spawn(): PooledWorker {
   };
   entry.worker.on('error', fail);
   entry.worker.on('exit', (code) => fail(new Error(`hash worker exited with code ${code}`)));
+  // Idle workers never keep the host process alive. After the listeners: adding a
+  // 'message' listener refs the worker's port again.
+  entry.worker.unref();
   return entry;
 }
 

@@ -111,7 +111,13 @@ afterAll(() => {
 
 function runHost(file: string, source: string) {
   writeFileSync(path.join(app, file), source);
-  const result = spawnSync(process.execPath, [file], { cwd: app, encoding: 'utf8' });
+  // A host that cannot exit after `files.close()` (a timer or thread left running) fails here.
+  const result = spawnSync(process.execPath, [file], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(result.signal, 'the host process exits by itself after close()').toBe(null);
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return JSON.parse(result.stdout) as { me: unknown; sdk: number; type: string };
