@@ -252,6 +252,16 @@ async function run(viewport, scheme) {
     await client.shareFile(room, await window.__makeFile('stream'), { upload: false });
   }, roomId);
   const big = card(b.page, 'archive.bin');
+  // A link about as fast as good home broadband, so the transfer lasts long enough to show
+  // its speed (on loopback it is over in a second).
+  const cdp = await b.context.newCDPSession(b.page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 10,
+    downloadThroughput: 6_000_000,
+    uploadThroughput: 6_000_000,
+  });
   await big.locator('button', { hasText: 'Download' }).click();
   await waitForState(big, 'transferring');
   await shot(big, 'card-transferring');
@@ -266,6 +276,12 @@ async function run(viewport, scheme) {
     .then(() => shot(big, 'card-transferring-rate'))
     .catch(() => console.log(`[screenshots] ${tag}: transfer ended before its speed showed`));
   await b.page.screenshot({ path: path.join(dir, 'app-receiving.png') });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
   await waitForState(big, 'complete', 120_000);
 
   // Revoked: Alice stops sharing (after the confirmation), Bob's card says so.
