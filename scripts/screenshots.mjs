@@ -171,6 +171,16 @@ async function run(viewport, scheme) {
   const shot = async (locator, name) => {
     await locator.screenshot({ path: path.join(dir, `${name}.png`), animations: 'disabled' });
   };
+  /** The composer and the room above it, where the upload panel opens. */
+  const composerShot = async (page, name) => {
+    const box = await page.locator('#composer').boundingBox();
+    const top = Math.max(0, box.y - 170);
+    await page.screenshot({
+      path: path.join(dir, `${name}.png`),
+      clip: { x: box.x, y: top, width: box.width, height: box.y + box.height - top },
+      animations: 'disabled',
+    });
+  };
   const alice = `alice${viewport.name}${scheme}`;
   const bob = `bob${viewport.name}${scheme}`;
   const a = await openAs(alice, 'general', viewport, scheme);
@@ -228,7 +238,7 @@ async function run(viewport, scheme) {
   const sending = share(a.page, 'big');
   await a.page.waitForSelector('chat-file-upload >> .upload__item', { timeout: 20_000 });
   await a.page.waitForTimeout(300);
-  await shot(a.page.locator('#composer'), 'upload-panel');
+  await composerShot(a.page, 'upload-panel');
   await a.page.screenshot({ path: path.join(dir, 'app-sending.png') });
   await a.page
     .waitForFunction(
@@ -241,9 +251,9 @@ async function run(viewport, scheme) {
     )
     .catch(() => {});
   await a.page.waitForTimeout(1500);
-  await shot(a.page.locator('#composer'), 'upload-panel-uploading');
+  await composerShot(a.page, 'upload-panel-uploading');
   await sending;
-  await shot(a.page.locator('#composer'), 'upload-done');
+  await composerShot(a.page, 'upload-done');
 
   // Bob receives a large file only Alice holds, over the relay: the bar, bytes, speed and
   // time left.
@@ -259,8 +269,8 @@ async function run(viewport, scheme) {
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false,
     latency: 10,
-    downloadThroughput: 6_000_000,
-    uploadThroughput: 6_000_000,
+    downloadThroughput: 20_000_000,
+    uploadThroughput: 20_000_000,
   });
   await big.locator('button', { hasText: 'Download' }).click();
   await waitForState(big, 'transferring');
