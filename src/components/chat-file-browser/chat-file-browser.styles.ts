@@ -361,7 +361,7 @@ export const browserStyles = [
         display: none;
       }
     }
-    @container files-main (max-width: 40rem) {
+    @container files-main (max-width: 52rem) {
       .table__col--room {
         display: none;
       }
