@@ -151,7 +151,8 @@ export class ChatFileUpload extends LitElement {
           entry.name === detail.name &&
           entry.size === detail.total,
       );
-    const progress = detail.total > 0 ? (detail.loaded / detail.total) * 100 : 100;
+    // Whole percents: the number shown and the bar are drawn from this one value.
+    const progress = detail.total > 0 ? Math.floor((detail.loaded / detail.total) * 100) : 100;
     if (!item) {
       // Not started here: an upload resumed after a reload.
       if (detail.state !== 'needs-file' && detail.state !== 'uploading') return;

@@ -3,7 +3,8 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
 import { frenchStrings } from '../../../src/components/shared/strings-fr.js';
 import { makeTestFile } from '../support/bytes.js';
-import { closeClient, destroyClients, makeClient } from '../support/clients.js';
+import { closeClient, createRoom, destroyClients, makeClient } from '../support/clients.js';
+import { quotaClient } from '../support/quota-client.js';
 import { until } from '../support/media.js';
 import { cardFor, shareAndReceive, twoInARoom } from './helpers.js';
 
@@ -137,7 +138,9 @@ describe('<chat-file-card> failures', () => {
   afterEach(destroyClients);
 
   it('says what happened and what to do, and Try again starts over', async () => {
-    const { alice, bob, roomId } = await twoInARoom();
+    const alice = await makeClient('alice');
+    const bob = await quotaClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
     const message = await shareAndReceive(
       alice,
       bob,
@@ -146,7 +149,7 @@ describe('<chat-file-card> failures', () => {
     );
     const card = await cardFor(bob, message);
     // This browser's storage is full: every write fails.
-    await bob.client.cache.injectQuotaErrors(1000);
+    await bob.failNextCommits(1000);
     await card.download();
     await card.updateComplete;
     expect(card.state).to.equal('error');
@@ -157,7 +160,7 @@ describe('<chat-file-card> failures', () => {
     expect(retry.getAttribute('aria-label')).to.equal('Try again to download full.bin');
     await expect(card).to.be.accessible();
 
-    await bob.client.cache.injectQuotaErrors(0);
+    await bob.failNextCommits(0);
     retry.focus();
     await sendKeys({ press: 'Enter' });
     await until(() => card.state === 'complete', 10_000, 'the second attempt');
