@@ -65,7 +65,8 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   await browser.close().catch(() => {});
-  await chat.close().catch(() => {});
+  // A close that waits on a connection the browser left half-open must not hang the run.
+  await Promise.race([chat.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => void stop().then(() => process.exit(130)));
@@ -360,3 +361,4 @@ try {
 } finally {
   await stop();
 }
+process.exit(process.exitCode ?? 0);
