@@ -65,7 +65,8 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   await browser.close().catch(() => {});
-  await chat.close().catch(() => {});
+  // A close that waits on a connection the browser left half-open must not hang the run.
+  await Promise.race([chat.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
   rmSync(dataDir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => void stop().then(() => process.exit(130)));
@@ -171,6 +172,16 @@ async function run(viewport, scheme) {
   const shot = async (locator, name) => {
     await locator.screenshot({ path: path.join(dir, `${name}.png`), animations: 'disabled' });
   };
+  /** The composer and the room above it, where the upload panel opens. */
+  const composerShot = async (page, name) => {
+    const box = await page.locator('#composer').boundingBox();
+    const top = Math.max(0, box.y - 170);
+    await page.screenshot({
+      path: path.join(dir, `${name}.png`),
+      clip: { x: box.x, y: top, width: box.width, height: box.y + box.height - top },
+      animations: 'disabled',
+    });
+  };
   const alice = `alice${viewport.name}${scheme}`;
   const bob = `bob${viewport.name}${scheme}`;
   const a = await openAs(alice, 'general', viewport, scheme);
@@ -228,7 +239,7 @@ async function run(viewport, scheme) {
   const sending = share(a.page, 'big');
   await a.page.waitForSelector('chat-file-upload >> .upload__item', { timeout: 20_000 });
   await a.page.waitForTimeout(300);
-  await shot(a.page.locator('#composer'), 'upload-panel');
+  await composerShot(a.page, 'upload-panel');
   await a.page.screenshot({ path: path.join(dir, 'app-sending.png') });
   await a.page
     .waitForFunction(
@@ -241,9 +252,9 @@ async function run(viewport, scheme) {
     )
     .catch(() => {});
   await a.page.waitForTimeout(1500);
-  await shot(a.page.locator('#composer'), 'upload-panel-uploading');
+  await composerShot(a.page, 'upload-panel-uploading');
   await sending;
-  await shot(a.page.locator('#composer'), 'upload-done');
+  await composerShot(a.page, 'upload-done');
 
   // Bob receives a large file only Alice holds, over the relay: the bar, bytes, speed and
   // time left.
@@ -252,6 +263,16 @@ async function run(viewport, scheme) {
     await client.shareFile(room, await window.__makeFile('stream'), { upload: false });
   }, roomId);
   const big = card(b.page, 'archive.bin');
+  // A link about as fast as good home broadband, so the transfer lasts long enough to show
+  // its speed (on loopback it is over in a second).
+  const cdp = await b.context.newCDPSession(b.page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 10,
+    downloadThroughput: 20_000_000,
+    uploadThroughput: 20_000_000,
+  });
   await big.locator('button', { hasText: 'Download' }).click();
   await waitForState(big, 'transferring');
   await shot(big, 'card-transferring');
@@ -266,6 +287,12 @@ async function run(viewport, scheme) {
     .then(() => shot(big, 'card-transferring-rate'))
     .catch(() => console.log(`[screenshots] ${tag}: transfer ended before its speed showed`));
   await b.page.screenshot({ path: path.join(dir, 'app-receiving.png') });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
   await waitForState(big, 'complete', 120_000);
 
   // Revoked: Alice stops sharing (after the confirmation), Bob's card says so.
@@ -305,8 +332,9 @@ async function run(viewport, scheme) {
   await b.page.waitForTimeout(1200);
   await shot(offline, `card-offline-${await offline.getAttribute('state')}`);
   if ((await offline.getAttribute('state')) === 'waiting') {
-    await waitForState(offline, ['error', 'unavailable'], 90_000).catch(() => {});
-    await shot(offline, `card-offline-after-wait-${await offline.getAttribute('state')}`);
+    // The wait keeps counting; the download starts by itself if Alice comes back.
+    await b.page.waitForTimeout(3000);
+    await shot(offline, 'card-offline-waiting-later');
   }
 
   // The files view: grid and list.
@@ -333,3 +361,4 @@ try {
 } finally {
   await stop();
 }
+process.exit(process.exitCode ?? 0);

@@ -295,12 +295,13 @@ export const browserStyles = [
     .table tbody tr:focus-within {
       background: color-mix(in srgb, var(--_accent) 7%, transparent);
     }
-    /* The name takes the room the other columns leave, and is cut with an ellipsis. */
+    /* The name takes the room the other columns leave (at least 9rem), cut with an ellipsis. */
     .table__col--name {
       width: 100%;
-      max-width: 0;
+      min-width: 9rem;
     }
     .table__name {
+      max-width: 22rem;
       display: flex;
       gap: 0.5rem;
       align-items: center;
@@ -360,7 +361,7 @@ export const browserStyles = [
         display: none;
       }
     }
-    @container files-main (max-width: 40rem) {
+    @container files-main (max-width: 52rem) {
       .table__col--room {
         display: none;
       }

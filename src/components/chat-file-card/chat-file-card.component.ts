@@ -712,12 +712,7 @@ export class ChatFileCard extends LitElement {
         height=${preview.pdfPage.height}
       ></canvas>`;
     if (preview?.url && kind === 'video')
-      return html`<video
-        src=${`${preview.url}#t=0.001`}
-        muted
-        preload="metadata"
-        aria-label=${name}
-      ></video>`;
+      return html`<video src=${preview.url} muted preload="auto" aria-label=${name}></video>`;
     if (preview?.text !== undefined)
       return html`<pre aria-hidden="true">${preview.text.slice(0, 400)}</pre>`;
     if (this.thumbnail?.startsWith('data:image/'))

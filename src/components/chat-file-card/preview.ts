@@ -122,12 +122,13 @@ ${content.text}${content.truncated && !folded ? `\n${strings.textTruncated}` : '
         <img part="preview-image" src=${content.url} alt=${name} />
       </button>`;
     case 'video':
-      // The media fragment makes the browser decode and show a first frame as the poster.
+      // The bytes are local: loading them all lets the browser show the first frame as the
+      // poster. (A `#t=` fragment would too, but its seek is mirrored to the room.)
       return html`<video
         part="preview-media"
-        src=${`${content.url}#t=0.001`}
+        src=${content.url}
         controls
-        preload="metadata"
+        preload="auto"
         aria-label=${name}
         @loadedmetadata=${handlers.onMediaMetadata}
       ></video>`;

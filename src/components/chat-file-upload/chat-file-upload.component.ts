@@ -27,6 +27,11 @@ interface UploadItem {
 
 let nextKey = 0;
 
+/** The one whole percentage an item shows: its text, its bar's width and `aria-valuenow`. */
+function shownProgress(item: UploadItem): number {
+  return Math.max(0, Math.min(100, Math.floor(item.progress)));
+}
+
 /**
  * Lets a person share files in a room: a button that opens the file picker, drag and drop
  * onto the element (or onto a host-chosen drop zone), and paste of files or screenshots.
@@ -388,12 +393,12 @@ export class ChatFileUpload extends LitElement {
   private statusText(item: UploadItem, strings: ChatFilesStrings): string {
     switch (item.phase) {
       case 'preparing':
-        return `${strings.preparing} ${item.progress}%`;
+        return `${strings.preparing} ${shownProgress(item)}%`;
       case 'sharing':
         return strings.uploading;
       case 'uploading': {
         const parts = [
-          strings.stateUploading(item.progress),
+          strings.stateUploading(shownProgress(item)),
           strings.bytesOf(formatBytes((item.progress / 100) * item.size), formatBytes(item.size)),
         ];
         if (item.reading) {
@@ -501,9 +506,9 @@ export class ChatFileUpload extends LitElement {
               aria-label=${strings.progressLabel(item.name)}
               aria-valuemin="0"
               aria-valuemax="100"
-              aria-valuenow=${item.phase === 'sharing' ? nothing : item.progress}
+              aria-valuenow=${item.phase === 'sharing' ? nothing : shownProgress(item)}
             >
-              <div class="upload__fill" style="width: ${item.progress}%"></div>
+              <div class="upload__fill" style="width: ${shownProgress(item)}%"></div>
             </div>`
           : nothing
       }

@@ -95,7 +95,8 @@ describe('<chat-file-card> previews', () => {
     await card.download();
     await until(() => !!shadow(card).querySelector('video'), 5000, 'video');
     const video = shadow(card).querySelector('video')!;
-    expect(video.getAttribute('src')).to.match(/^blob:.*#t=0\.001$/);
+    expect(video.getAttribute('src')).to.match(/^blob:/);
+    expect(video.preload).to.equal('auto');
     await until(() => video.readyState >= 2, 5000, 'a decoded first frame');
     expect(video.videoWidth).to.equal(160);
     await expect(card).to.be.accessible();
