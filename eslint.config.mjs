@@ -54,9 +54,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|mime|protocol)\\.js$)',
+                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|file-name|mime|protocol)\\.js$)',
               message:
-                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, mime, protocol).',
+                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, file-name, mime, protocol).',
             },
           ],
         },

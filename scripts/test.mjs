@@ -1,5 +1,6 @@
 // `npm test`: type check, lint and format check, build, then unit, browser and end-to-end
-// tests. Stops at the first failing step and ends with one summary line over all layers.
+// tests, and the fault suite in its reduced form. Stops at the first failing step and ends
+// with one summary line over all layers.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,13 @@ const steps = [
     name: 'e2e',
     cmd: bin('vitest'),
     args: ['run', '--config', 'vitest.e2e.config.ts'],
+    counts: 'vitest',
+  },
+  // The fault suite in its reduced form (`npm run test:faults` runs it at full size).
+  {
+    name: 'faults',
+    cmd: bin('vitest'),
+    args: ['run', '--config', 'vitest.faults.config.ts'],
     counts: 'vitest',
   },
 ];

@@ -8,6 +8,7 @@ import type { ChatFilesConfig } from '../src/core/config.js';
 import type { ServerToClientEvents } from '../src/core/protocol.js';
 import type { FederationService } from './federation/federation.js';
 import type { HostAdapter } from './host-adapter.js';
+import type { RateLimits } from './limits/rate-limits.js';
 import type { ChatFilesMetrics } from './metrics.js';
 import type { Logger, ResolvedServerOptions } from './options.js';
 import type { ShareGate } from './shares/share-access.js';
@@ -31,6 +32,8 @@ export interface ServerContext {
   readonly ioServers: SocketIOServer[];
   /** Failure counters of share links (token and password guessing). */
   readonly shareGate: ShareGate;
+  /** Rate limits per user and per socket (`chat_files.rate_limits`). */
+  readonly limits: RateLimits;
   /** Federation, or `null` when `federation.enabled` is false. */
   readonly federation: FederationService | null;
   /** Resolves once storage is ready; rejects when it cannot be prepared. */

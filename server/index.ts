@@ -21,6 +21,7 @@ import { reconcileOnce, runCleanup, startCleanupJob, type CleanupReport } from '
 import { checkReadiness, type ReadinessReport } from './health.js';
 import { ChatFilesMetrics } from './metrics.js';
 import { buildRouter } from './router.js';
+import { startStartupSweep } from './startup-sweep.js';
 import { attachSocketHandlers } from './socket/attach.js';
 import { discoveryHandlers } from './socket/discovery-handlers.js';
 import { mediaHandlers } from './socket/media-handlers.js';
@@ -30,6 +31,8 @@ import {
   listenToRelayNotices,
   relayHandlers,
 } from './socket/relay-handlers.js';
+import { memoryLimiterBackend } from './limits/memory-limiter.js';
+import { RateLimits } from './limits/rate-limits.js';
 import { ShareGate } from './shares/share-access.js';
 import { RelaySessions } from './socket/relay-sessions.js';
 import { shareHandlers } from './socket/share-handlers.js';
@@ -66,10 +69,13 @@ export type {
 } from './store/metadata-store.js';
 export type { BlobStorage, BlobWriter } from './storage/blob-storage.js';
 export type { CleanupReport } from './retention.js';
+export type { LimiterBackend, Limiter, LimitRule, LimitDecision } from './limits/limiter.js';
+export { memoryLimiterBackend } from './limits/memory-limiter.js';
+export { redisLimiterBackend } from './limits/redis-limiter.js';
 export type { ReadinessReport } from './health.js';
 export { ChatFilesMetrics } from './metrics.js';
 export { createJsonLogger, pinoLogger, requestLogging, redactUrl } from './logging.js';
-export { ChatFilesError } from './errors.js';
+export { ChatFilesError, isStorageFull } from './errors.js';
 export {
   authInputFrom,
   bearerToken,
@@ -87,6 +93,9 @@ export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
 export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
+
+/** Name of the shared secret that signs relay session ids. */
+const RELAY_SESSION_SECRET = 'relay-session-key';
 
 /** How often idle relay sessions are looked for. */
 const RELAY_SWEEP_INTERVAL_MS = 30_000;
@@ -174,6 +183,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     resolved.blobStorage ??
     configuredBlobStorage(resolved.config.server_seeding, resolved.storageDir);
   const ioServers: SocketIOServer[] = [];
+  const limiterBackend = resolved.limiterBackend ?? memoryLimiterBackend(resolved.now);
   const relay = new RelaySessions(resolved.relaySessionKey ?? undefined);
   const metrics = new ChatFilesMetrics({
     registry: resolved.metricsRegistry ?? undefined,
@@ -197,7 +207,8 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
     ioServers,
     ready: Promise.resolve(),
     now: resolved.now,
-    shareGate: new ShareGate(resolved.now),
+    shareGate: new ShareGate(limiterBackend),
+    limits: new RateLimits(resolved.config.rate_limits, limiterBackend),
     federation: null,
   };
   if (origin !== null) {
@@ -216,9 +227,16 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
       .status(404)
       .json({ error: 'Federation is turned off on this server.', code: 'ERR_NOT_FOUND' });
   };
+  let stopSweep: () => Promise<void> = async () => {};
   const ready = (async () => {
+    // Without a configured key, every node sharing the store signs relay sessions with
+    // the one the store holds (on SQLite, one node's own).
+    if (resolved.relaySessionKey === null) {
+      relay.useKey(await store.sharedSecret(RELAY_SESSION_SECRET));
+    }
     await blobs.init();
     await reconcileOnce(ctx);
+    stopSweep = startStartupSweep(ctx);
   })();
   ctx.ready = ready;
   // Routes await `ready` themselves; this only keeps a failure from going unhandled.
@@ -270,6 +288,7 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
         ctx.relay.clear();
         await stopCleanup();
         await ready.catch(() => undefined);
+        await stopSweep();
         if (ownsStore) await store.close();
       })();
       return closing;

@@ -11,6 +11,7 @@ import {
 } from '../src/core/config.js';
 import { DEFAULT_API_BASE } from '../src/core/protocol.js';
 import type { HostAdapterInput } from './host-adapter.js';
+import type { LimiterBackend } from './limits/limiter.js';
 import type { BlobStorage } from './storage/blob-storage.js';
 import type { MetadataStore } from './store/metadata-store.js';
 import type { Locker } from '@tus/server';
@@ -61,9 +62,14 @@ export interface ChatFilesServerOptions {
   /** Clock, in epoch milliseconds; tests pass a fake one. @default Date.now */
   now?: () => number;
   /**
+   * Where rate-limit and share-link counters live. Pass `redisLimiterBackend(client)` when
+   * several nodes serve one app, so they spend from one budget. @default in this process's memory
+   */
+  limiterBackend?: LimiterBackend;
+  /**
    * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
    * must be given the same key so that any node can check a session another opened.
-   * @default a random key for this process (fine on a single node)
+   * @default a secret kept in the metadata store, shared by every node that shares the store
    */
   relaySessionKey?: string | Buffer;
   /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
@@ -90,6 +96,7 @@ export interface ResolvedServerOptions {
   federationKey: string | null;
   blobStorage: BlobStorage | null;
   now: () => number;
+  limiterBackend: LimiterBackend | null;
   relaySessionKey: string | Buffer | null;
   uploadLocker: Locker | null;
   uploadGate: UploadGate | null;
@@ -128,7 +135,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
   if (typeof host?.isMember !== 'function' && typeof host?.listRoomIds !== 'function') {
     missing.push('isMember (or listRoomIds)');
   }
-  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds'] as const) {
+  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds', 'isAdmin'] as const) {
     if (host?.[name] !== undefined && typeof host[name] !== 'function') {
       missing.push(`${name} as a function`);
     }
@@ -159,6 +166,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
     federationKey: options.federationKey ?? null,
     blobStorage: options.blobStorage ?? null,
     now: options.now ?? Date.now,
+    limiterBackend: options.limiterBackend ?? null,
     relaySessionKey: options.relaySessionKey ?? null,
     uploadLocker: options.uploadLocker ?? null,
     uploadGate: options.uploadGate ?? null,

@@ -22,6 +22,7 @@ import {
   removeFromServerRoute,
   storePermanentlyRoute,
 } from './routes/storage-routes.js';
+import { rateLimitRoute } from './limits/rate-limit-route.js';
 import { findSdkDir, sdkRoutes } from './sdk-routes.js';
 import { uploadRoute } from './routes/upload-route.js';
 import { tusEndpoint } from './tus/tus-route.js';
@@ -38,6 +39,8 @@ export function buildRouter(ctx: ServerContext): Router {
   router.post('/federation/v1/messages', ...inboundMessagesRoute(ctx));
   // Before the JSON parser too: tus bodies are raw bytes, read by the tus server itself.
   const tus = tusEndpoint(ctx).handler;
+  // Creating a tus upload spends from the same budget as a multipart upload.
+  router.post('/tus', rateLimitRoute(ctx, 'upload'));
   router.all('/tus', tus);
   router.all('/tus/:upload_id', tus);
   // A host that already parsed JSON keeps its result; express.json skips parsed bodies.
@@ -62,7 +65,7 @@ export function buildRouter(ctx: ServerContext): Router {
   });
   router.get('/user', listUserFilesRoute(ctx));
   router.get('/user/storage', userStorageRoute(ctx));
-  router.post('/upload', uploadRoute(ctx));
+  router.post('/upload', rateLimitRoute(ctx, 'upload'), uploadRoute(ctx));
   router.post('/store-permanently', storePermanentlyRoute(ctx));
   router.post('/remove-from-server', removeFromServerRoute(ctx));
   router.post('/delete-server-copy', deleteServerCopyRoute(ctx));

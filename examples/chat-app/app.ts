@@ -12,6 +12,7 @@ import { Server as SocketIOServer, type ServerOptions, type Socket } from 'socke
 import {
   authInputFrom,
   createChatFilesServer,
+  isStorageFull,
   type ChatFilesServer,
   type ChatFilesServerOptions,
   type HostAdapter,
@@ -111,6 +112,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** An error answered to the client as `{ error, code }`. */
+/** What a client hears while the disk or the database is full; it recovers by itself. */
+const STORAGE_FULL_MESSAGE = "The server's storage is full; try again later.";
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -593,6 +597,10 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return res.status(status).json({ error: 'Malformed request body.', code: 'ERR_BAD_REQUEST' });
     }
+    if (isStorageFull(error)) {
+      logger.warn('storage full: a request was refused with 507');
+      return res.status(507).json({ error: STORAGE_FULL_MESSAGE, code: 'ERR_STORAGE_FULL' });
+    }
     logger.error('request failed', error);
     res.status(500).json({ error: 'Internal server error.', code: 'ERR_INTERNAL' });
   });
@@ -634,6 +642,8 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
         (error: unknown) => {
           if (error instanceof HttpError)
             reply({ success: false, error: error.message, code: error.code });
+          else if (isStorageFull(error))
+            reply({ success: false, error: STORAGE_FULL_MESSAGE, code: 'ERR_STORAGE_FULL' });
           else {
             logger.error('chat:send_message failed', error);
             reply({ success: false, error: 'Internal server error.', code: 'ERR_INTERNAL' });

@@ -79,6 +79,8 @@ async function acceptMessage(ctx: ServerContext, origin: string, envelope: Messa
     // Local clients would render it as a card for a file of this instance.
     throw new ChatFilesError('ERR_VALIDATION', 'A text message must not look like a file message.');
   }
+  // Each remote user spends from the same message budget as a local one.
+  await ctx.limits.spend('message', { user: `${origin} ${envelope.sender}` });
   const now = ctx.now();
   // Duplicates come from retries, minutes apart; a week of ids is plenty.
   if (

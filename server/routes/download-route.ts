@@ -9,7 +9,7 @@ import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import type { HostUser } from '../host-adapter.js';
 import type { StoredFile } from '../store/metadata-store.js';
-import { clientAddress, hashShareToken, throwIfBlocked } from '../shares/share-access.js';
+import { clientAddress, hashShareToken } from '../shares/share-access.js';
 import { asyncHandler, paramFileId, requireSeedingEnabled } from './route-helpers.js';
 import { serveServerCopy } from './serve-server-copy.js';
 
@@ -32,10 +32,8 @@ async function authorize(
   if (user && (await ctx.host.isMember(user.username, file.room_id))) return;
   if (token !== undefined) {
     // Guessing tokens here is slowed down like on the share routes.
-    const address = clientAddress(req);
-    throwIfBlocked(res, ctx.shareGate.lookups, address);
     const share = await ctx.store.shares.findByTokenHash(hashShareToken(token));
-    if (!share || share.file_id !== file.id) ctx.shareGate.lookups.fail(address);
+    if (!share || share.file_id !== file.id) await ctx.shareGate.tokenMissed(clientAddress(req));
     if (share && share.file_id === file.id) {
       if (share.revoked_at !== null) {
         throw new ChatFilesError('ERR_GONE', 'This share link has been revoked.');

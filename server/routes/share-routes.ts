@@ -56,7 +56,7 @@ async function openPathShare(
   res: Response,
 ): Promise<OpenedShare> {
   try {
-    return await openShare(ctx, req, res, paramToken(req));
+    return await openShare(ctx, req, paramToken(req));
   } catch (error) {
     if (error instanceof ChatFilesError && error.status === 401) {
       res.set('WWW-Authenticate', sharePasswordChallenge(SHARE_PASSWORD_HEADER));

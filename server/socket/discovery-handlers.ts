@@ -1,16 +1,27 @@
 /**
  * Finding a file's bytes: `chat:file:request_peers` (online seeders plus the server),
  * `chat:file:server_status` and its batched form (the server copy only), and
- * `chat:file:probe` / `chat:file:probe_response` (asking the room who has it).
+ * `chat:file:probe` / `chat:file:probe_response` (asking the room who has it). A probe
+ * reaches the whole room, so only the first per file and requester in
+ * `rate_limits.probe_interval_seconds` is passed on; repeats rely on the seed registry,
+ * which `request_peers` answers alongside every probe.
  */
-import type { SeederInfo, ServerStatus } from '../../src/core/protocol.js';
+import type {
+  FileProbePayload,
+  FileProbeResponsePayload,
+  FileRequestPeersPayload,
+  FileServerStatusBatchPayload,
+  FileServerStatusPayload,
+  SeederInfo,
+  ServerStatus,
+} from '../../src/core/protocol.js';
 import {
   requireFile,
+  requireFileInRoom,
   requireMember,
   serverStatus,
   statusOf,
   toFileRecord,
-  requireMemberFile,
 } from '../access.js';
 import { ChatFilesError } from '../errors.js';
 import { MAX_PIECES } from '../hashing.js';
@@ -26,9 +37,15 @@ import { roomSockets, socketUser, type HandlerTable, type SocketScope } from './
 /** Most file ids one `chat:file:server_status_batch` may ask about. */
 export const MAX_STATUS_BATCH = 1000;
 
-async function requestPeers({ ctx, io, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireMemberFile(ctx, user.username, fields);
+/** `{ file_id, room_id }`, the payload of several events. */
+function parseFileInRoom(raw: unknown): { file_id: string; room_id: string } {
+  const fields = asObject(raw);
+  return { file_id: requireId(fields, 'file_id'), room_id: requireId(fields, 'room_id') };
+}
+
+async function requestPeers({ ctx, io, socket, user }: SocketScope, p: FileRequestPeersPayload) {
+  const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
+  await requireMember(ctx, user.username, file.room_id);
   const [seederNames, sockets, status] = await Promise.all([
     ctx.store.files.peerSeeders(file.id),
     roomSockets(io, file.room_id),
@@ -59,17 +76,22 @@ async function requestPeers({ ctx, io, socket, user }: SocketScope, payload: unk
   };
 }
 
-async function serverStatusOne({ ctx, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFile(ctx, requireId(fields, 'file_id'));
+function parseServerStatus(raw: unknown): FileServerStatusPayload {
+  return { file_id: requireId(asObject(raw), 'file_id') };
+}
+
+async function serverStatusOne({ ctx, user }: SocketScope, p: FileServerStatusPayload) {
+  const file = await requireFile(ctx, p.file_id);
   await requireMember(ctx, user.username, file.room_id);
   return serverStatus(ctx, file.id, user.username);
 }
 
-async function serverStatusBatch({ ctx, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const ids = requireIdList(fields, 'file_ids', MAX_STATUS_BATCH);
-  const files = await ctx.store.files.getMany(ids);
+function parseServerStatusBatch(raw: unknown): FileServerStatusBatchPayload {
+  return { file_ids: requireIdList(asObject(raw), 'file_ids', MAX_STATUS_BATCH) };
+}
+
+async function serverStatusBatch({ ctx, user }: SocketScope, p: FileServerStatusBatchPayload) {
+  const files = await ctx.store.files.getMany(p.file_ids);
   const membership = new Map<string, boolean>();
   for (const roomId of new Set(files.map((f) => f.room_id))) {
     membership.set(roomId, Boolean(await ctx.host.isMember(user.username, roomId)));
@@ -86,52 +108,82 @@ async function serverStatusBatch({ ctx, user }: SocketScope, payload: unknown) {
   return { statuses };
 }
 
-async function probe({ ctx, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireMemberFile(ctx, user.username, fields);
-  socket.to(file.room_id).emit('chat:file:probe', {
-    file_id: file.id,
-    room_id: file.room_id,
-    requester_socket_id: socket.id,
-    requester_username: user.username,
-  });
-  return {};
+async function probe({ ctx, socket, user }: SocketScope, p: FileProbePayload) {
+  const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
+  await requireMember(ctx, user.username, file.room_id);
+  const forwarded = await ctx.limits.firstProbe(user.username, file.id);
+  if (forwarded) {
+    socket.to(file.room_id).emit('chat:file:probe', {
+      file_id: file.id,
+      room_id: file.room_id,
+      requester_socket_id: socket.id,
+      requester_username: user.username,
+    });
+  }
+  return { forwarded };
 }
 
-async function probeResponse({ ctx, io, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFile(ctx, requireId(fields, 'file_id'));
-  const hasFile = requireBoolean(fields, 'has_file');
-  const requesterSocketId = requireId(fields, 'requester_socket_id');
-  const pieces = optionalIndexList(fields, 'pieces', MAX_PIECES);
+function parseProbeResponse(raw: unknown): FileProbeResponsePayload {
+  const fields = asObject(raw);
+  return {
+    file_id: requireId(fields, 'file_id'),
+    has_file: requireBoolean(fields, 'has_file'),
+    requester_socket_id: requireId(fields, 'requester_socket_id'),
+    pieces: optionalIndexList(fields, 'pieces', MAX_PIECES),
+  };
+}
+
+async function probeResponse({ ctx, io, socket, user }: SocketScope, p: FileProbeResponsePayload) {
+  const file = await requireFile(ctx, p.file_id);
   await requireMember(ctx, user.username, file.room_id);
-  const [requester] = await io.in(requesterSocketId).fetchSockets();
+  const [requester] = await io.in(p.requester_socket_id).fetchSockets();
   const requesterName = requester ? socketUser(requester)?.username : undefined;
   // Answers go only to a live socket whose user is in the file's room, so a probe
   // response cannot be used to message arbitrary sockets.
   if (
     !requester ||
-    requester.id !== requesterSocketId ||
+    requester.id !== p.requester_socket_id ||
     !requesterName ||
     !(await ctx.host.isMember(requesterName, file.room_id))
   ) {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The requester is no longer in the room.');
   }
-  io.to(requesterSocketId).emit('chat:file:probe_response', {
+  io.to(p.requester_socket_id).emit('chat:file:probe_response', {
     file_id: file.id,
-    has_file: hasFile,
+    has_file: p.has_file,
     responder_socket_id: socket.id,
     responder_username: user.username,
-    ...(pieces ? { pieces } : {}),
+    ...(p.pieces ? { pieces: p.pieces } : {}),
   });
   return {};
 }
 
+/** A list of up to MAX_PIECES piece indexes. */
+const PIECE_LIST_LIMITS = { maxDepth: 3, maxValues: MAX_PIECES + 16, maxBytes: 64 * 1024 };
+
 /** Handlers of discovery events. */
 export const discoveryHandlers: HandlerTable = {
-  'chat:file:request_peers': requestPeers,
-  'chat:file:server_status': serverStatusOne,
-  'chat:file:server_status_batch': serverStatusBatch,
-  'chat:file:probe': probe,
-  'chat:file:probe_response': probeResponse,
+  'chat:file:request_peers': {
+    parse: parseFileInRoom,
+    rateLimit: 'request_peers',
+    handle: requestPeers,
+  },
+  'chat:file:server_status': {
+    parse: parseServerStatus,
+    rateLimit: 'events',
+    handle: serverStatusOne,
+  },
+  'chat:file:server_status_batch': {
+    parse: parseServerStatusBatch,
+    rateLimit: 'events',
+    limits: { maxDepth: 3, maxValues: MAX_STATUS_BATCH + 16, maxBytes: MAX_STATUS_BATCH * 220 },
+    handle: serverStatusBatch,
+  },
+  'chat:file:probe': { parse: parseFileInRoom, rateLimit: 'probe', handle: probe },
+  'chat:file:probe_response': {
+    parse: parseProbeResponse,
+    rateLimit: 'events',
+    limits: PIECE_LIST_LIMITS,
+    handle: probeResponse,
+  },
 };

@@ -2,7 +2,11 @@
  * Shared viewing: preview sizes and media playback (play, pause, seek) are passed on to
  * the other members of the file's room.
  */
-import type { MediaSyncAction } from '../../src/core/protocol.js';
+import type {
+  MediaSyncAction,
+  MediaSyncPayload,
+  PreviewSizePayload,
+} from '../../src/core/protocol.js';
 import { requireFile, requireFileInRoom, requireMember } from '../access.js';
 import {
   asObject,
@@ -21,41 +25,50 @@ export const MAX_MEDIA_TIME = 1_000_000;
 
 const MEDIA_ACTIONS: readonly MediaSyncAction[] = ['play', 'pause', 'seek'];
 
-async function previewSize({ ctx, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFile(ctx, requireId(fields, 'file_id'));
-  const messageId = optionalId(fields, 'message_id');
-  const width = requireNumber(fields, 'width', { min: 0, max: MAX_PREVIEW_DIMENSION });
-  const height = requireNumber(fields, 'height', { min: 0, max: MAX_PREVIEW_DIMENSION });
-  const isLive = optionalBoolean(fields, 'isLive');
+function parsePreviewSize(raw: unknown): PreviewSizePayload {
+  const fields = asObject(raw);
+  return {
+    file_id: requireId(fields, 'file_id'),
+    message_id: optionalId(fields, 'message_id'),
+    width: requireNumber(fields, 'width', { min: 0, max: MAX_PREVIEW_DIMENSION }),
+    height: requireNumber(fields, 'height', { min: 0, max: MAX_PREVIEW_DIMENSION }),
+    isLive: optionalBoolean(fields, 'isLive'),
+  };
+}
+
+async function previewSize({ ctx, socket, user }: SocketScope, p: PreviewSizePayload) {
+  const file = await requireFile(ctx, p.file_id);
   await requireMember(ctx, user.username, file.room_id);
   socket.to(file.room_id).emit('chat:update_file_preview_size', {
-    ...(messageId !== undefined ? { message_id: messageId } : {}),
+    ...(p.message_id !== undefined ? { message_id: p.message_id } : {}),
     file_id: file.id,
-    width,
-    height,
-    ...(isLive !== undefined ? { isLive } : {}),
+    width: p.width,
+    height: p.height,
+    ...(p.isLive !== undefined ? { isLive: p.isLive } : {}),
     room_id: file.room_id,
     username: user.username,
   });
   return {};
 }
 
-async function mediaSync({ ctx, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFileInRoom(
-    ctx,
-    requireId(fields, 'file_id'),
-    requireId(fields, 'room_id'),
-  );
-  const action = requireOneOf(fields, 'action', MEDIA_ACTIONS);
-  const time = requireNumber(fields, 'time', { min: 0, max: MAX_MEDIA_TIME });
+function parseMediaSync(raw: unknown): MediaSyncPayload {
+  const fields = asObject(raw);
+  return {
+    file_id: requireId(fields, 'file_id'),
+    room_id: requireId(fields, 'room_id'),
+    action: requireOneOf(fields, 'action', MEDIA_ACTIONS),
+    time: requireNumber(fields, 'time', { min: 0, max: MAX_MEDIA_TIME }),
+  };
+}
+
+async function mediaSync({ ctx, socket, user }: SocketScope, p: MediaSyncPayload) {
+  const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
   await requireMember(ctx, user.username, file.room_id);
   socket.to(file.room_id).emit('chat:media_sync', {
     room_id: file.room_id,
     file_id: file.id,
-    action,
-    time,
+    action: p.action,
+    time: p.time,
     username: user.username,
   });
   return {};
@@ -63,6 +76,10 @@ async function mediaSync({ ctx, socket, user }: SocketScope, payload: unknown) {
 
 /** Handlers of shared-viewing events. */
 export const mediaHandlers: HandlerTable = {
-  'chat:update_file_preview_size': previewSize,
-  'chat:media_sync': mediaSync,
+  'chat:update_file_preview_size': {
+    parse: parsePreviewSize,
+    rateLimit: 'events',
+    handle: previewSize,
+  },
+  'chat:media_sync': { parse: parseMediaSync, rateLimit: 'events', handle: mediaSync },
 };

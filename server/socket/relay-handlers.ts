@@ -9,7 +9,13 @@
  * check a session id by itself (see `relay-sessions.ts`).
  */
 import { EventEmitter } from 'node:events';
-import type { Server as SocketIOServer, Socket } from 'socket.io';
+import type {
+  RelayAckPayload,
+  RelayCancelPayload,
+  RelayChunkPayload,
+  RelayCompletePayload,
+  RelayRequestPayload,
+} from '../../src/core/protocol.js';
 import { requireFileInRoom, requireMember } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
@@ -21,7 +27,6 @@ import {
   optionalString,
   requireId,
   requireInteger,
-  type Fields,
 } from '../validate.js';
 import {
   MAX_SESSIONS_PER_SOCKET,
@@ -29,7 +34,13 @@ import {
   type RelaySession,
   type RelaySessionNotice,
 } from './relay-sessions.js';
-import { roomSockets, type HandlerTable, type SocketScope } from './socket-scope.js';
+import {
+  roomSockets,
+  type ChatFilesIo,
+  type ChatFilesSocket,
+  type HandlerTable,
+  type SocketScope,
+} from './socket-scope.js';
 
 /** Server-side event telling the other nodes about a session opened here. */
 const RELAY_OPENED = 'chat-files:relay-opened';
@@ -40,18 +51,24 @@ const RELAY_CLOSED = 'chat-files:relay-closed';
  * Whether the adapter carries `serverSideEmit` to other nodes. socket.io's in-memory
  * adapter defines it only to print a warning, and it has no other node to tell anyway.
  */
-function spansNodes(io: SocketIOServer): boolean {
+function spansNodes(io: ChatFilesIo): boolean {
+  const known = spanning.get(io);
+  if (known !== undefined) return known;
   let proto: object | null = Object.getPrototypeOf(io.of('/').adapter) as object | null;
   while (proto && !Object.prototype.hasOwnProperty.call(proto, 'serverSideEmit')) {
     proto = Object.getPrototypeOf(proto) as object | null;
   }
   // The base adapter is the class right above EventEmitter.
   const parent = proto ? (Object.getPrototypeOf(proto) as object | null) : null;
-  return parent !== null && parent !== EventEmitter.prototype;
+  const spans = parent !== null && parent !== EventEmitter.prototype;
+  spanning.set(io, spans);
+  return spans;
 }
 
+const spanning = new WeakMap<ChatFilesIo, boolean>();
+
 /** Sends a relay notice to the other nodes, when there can be any. */
-function announce(io: SocketIOServer, event: string, payload: unknown): void {
+function announce(io: ChatFilesIo, event: string, payload: unknown): void {
   if (spansNodes(io)) io.serverSideEmit(event, payload);
 }
 
@@ -60,7 +77,7 @@ function announce(io: SocketIOServer, event: string, payload: unknown): void {
  * frames without an id find theirs here) and sessions they closed (refused here too).
  * Returns a function that stops listening.
  */
-export function listenToRelayNotices(ctx: ServerContext, io: SocketIOServer): () => void {
+export function listenToRelayNotices(ctx: ServerContext, io: ChatFilesIo): () => void {
   const onOpened = (notice: unknown) => {
     if (!isNotice(notice)) return;
     ctx.relay.learn(notice, ctx.now());
@@ -68,11 +85,19 @@ export function listenToRelayNotices(ctx: ServerContext, io: SocketIOServer): ()
   const onClosed = (sessionId: unknown) => {
     if (typeof sessionId === 'string' && sessionId.length <= 200) ctx.relay.close(sessionId);
   };
+  // A frame, ack or completion another node forwards to a socket that may be here.
+  const onForward = (socketId: unknown, event: unknown, message: unknown) => {
+    if (typeof socketId !== 'string' || !FORWARDED.has(event as string)) return;
+    if (io.sockets.sockets.has(socketId))
+      loosely(io.local.to(socketId)).emit(event as RelayEvent, message);
+  };
   io.on(RELAY_OPENED, onOpened);
   io.on(RELAY_CLOSED, onClosed);
+  io.on(RELAY_FORWARD, onForward);
   return () => {
     io.off(RELAY_OPENED, onOpened);
     io.off(RELAY_CLOSED, onClosed);
+    io.off(RELAY_FORWARD, onForward);
   };
 }
 
@@ -86,13 +111,39 @@ function isNotice(value: unknown): value is RelaySessionNotice {
   );
 }
 
+/** Server-side event carrying a relay message to the node that holds its target socket. */
+const RELAY_FORWARD = 'chat-files:relay-forward';
+/** The relay events that travel by {@link RELAY_FORWARD}. */
+const FORWARDED = new Set([
+  'chat:file:relay_chunk',
+  'chat:file:relay_ack',
+  'chat:file:relay_complete',
+]);
+
 /**
- * The way to one socket for frames and acks: straight to it when it is connected to this
- * node (no round trip through the adapter's broker for every frame), otherwise through
- * the adapter, which reaches it on whichever node holds it.
+ * Sends a frame, ack or completion to one socket: straight to it when it is connected to
+ * this node; otherwise as a server-side event that the node holding it passes on. Adapters
+ * carry server-side events without keeping them (the Redis streams adapter uses pub/sub
+ * for them, in order, with binary as is), where a room broadcast would be written to the
+ * stream, base64-encoded, and read back by every node: the relay's bytes are
+ * short-lived, and a frame lost to a broken broker connection is re-requested by the
+ * receiver after its stall timeout anyway.
  */
-function toSocket(io: SocketIOServer, socketId: string) {
-  return io.sockets.sockets.has(socketId) ? io.local.to(socketId) : io.to(socketId);
+function sendToSocket(io: ChatFilesIo, socketId: string, event: RelayEvent, message: object): void {
+  if (io.sockets.sockets.has(socketId)) loosely(io.local.to(socketId)).emit(event, message);
+  else if (spansNodes(io)) io.serverSideEmit(RELAY_FORWARD, socketId, event, message);
+  else loosely(io.to(socketId)).emit(event, message);
+}
+
+/** The relay events a node forwards to a socket another node holds. */
+type RelayEvent = 'chat:file:relay_chunk' | 'chat:file:relay_ack' | 'chat:file:relay_complete';
+
+/**
+ * A broadcast target emitting a relay event whose payload was checked where it was made
+ * (on this node or on the node that forwarded it).
+ */
+function loosely(target: object): { emit(event: RelayEvent, message: unknown): void } {
+  return target as { emit(event: RelayEvent, message: unknown): void };
 }
 
 /** Frames may always be this large, whatever `chunk_size` says. */
@@ -113,16 +164,24 @@ function frameLength(data: unknown): number | null {
   return null;
 }
 
-async function relayRequest({ ctx, io, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFileInRoom(
-    ctx,
-    requireId(fields, 'file_id'),
-    requireId(fields, 'room_id'),
-  );
-  const sourceUsername = requireId(fields, 'source_username');
-  const sourceSocketId = optionalId(fields, 'source_socket_id');
-  const pieces = optionalIndexList(fields, 'pieces', MAX_PIECES);
+function parseRelayRequest(raw: unknown): RelayRequestPayload {
+  const fields = asObject(raw);
+  return {
+    file_id: requireId(fields, 'file_id'),
+    room_id: requireId(fields, 'room_id'),
+    source_username: requireId(fields, 'source_username'),
+    source_socket_id: optionalId(fields, 'source_socket_id'),
+    pieces: optionalIndexList(fields, 'pieces', MAX_PIECES),
+  };
+}
+
+async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequestPayload) {
+  // Sessions are signed with the shared key, which is loaded while getting ready.
+  await ctx.ready;
+  const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
+  const sourceUsername = p.source_username;
+  const sourceSocketId = p.source_socket_id;
+  const pieces = p.pieces;
   await requireMember(ctx, user.username, file.room_id);
   if (!(await ctx.host.isMember(sourceUsername, file.room_id))) {
     throw new ChatFilesError('ERR_NOT_MEMBER', 'The source is not a member of this room.');
@@ -175,19 +234,34 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, payload: unk
   return { transport: 'relay' as const, session_id: session.id, source_socket_id: source.id };
 }
 
-/** The session id of a relay message, when it names one. */
-const sessionIdOf = (fields: Fields) => optionalId(fields, 'session_id');
+/** Binary frame data, or base64 text from a reference-doc client. */
+const isFrameData = (data: unknown): data is RelayChunkPayload['chunk_data'] =>
+  typeof data === 'string' || frameLength(data) !== null;
 
-function relayChunk({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const requesterSocketId = requireId(fields, 'requester_socket_id');
-  const fileId = requireId(fields, 'file_id');
-  const now = ctx.now();
-  const session = ctx.relay.find(sessionIdOf(fields), socket.id, requesterSocketId, fileId, now);
-  if (!session) throw noSession();
-  const chunkIndex = requireInteger(fields, 'chunk_index');
-  const totalChunks = requireInteger(fields, 'total_chunks');
+function parseRelayChunk(raw: unknown): RelayChunkPayload {
+  const fields = asObject(raw);
   const data = fields.chunk_data;
+  // Reference-doc clients send base64 text; it is forwarded as is, never decoded here.
+  if (!isFrameData(data)) throw new ChatFilesError('ERR_VALIDATION', 'chunk_data must be binary.');
+  return {
+    session_id: optionalId(fields, 'session_id'),
+    requester_socket_id: requireId(fields, 'requester_socket_id'),
+    file_id: requireId(fields, 'file_id'),
+    chunk_index: requireInteger(fields, 'chunk_index'),
+    total_chunks: requireInteger(fields, 'total_chunks'),
+    chunk_data: data,
+  };
+}
+
+function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
+  const requesterSocketId = p.requester_socket_id;
+  const fileId = p.file_id;
+  const now = ctx.now();
+  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, now);
+  if (!session) throw noSession();
+  const chunkIndex = p.chunk_index;
+  const totalChunks = p.total_chunks;
+  const data: unknown = p.chunk_data;
   const limit = maxFrameBytes(ctx);
   const length = frameLength(data);
   // Reference-doc clients send base64 text; it is forwarded as is, never decoded here.
@@ -200,7 +274,7 @@ function relayChunk({ ctx, io, socket }: SocketScope, payload: unknown) {
   }
   ctx.relay.touch(session, now);
   ctx.metrics.bytesSent('relay', length ?? textLength ?? 0);
-  toSocket(io, requesterSocketId).emit('chat:file:relay_chunk', {
+  sendToSocket(io, requesterSocketId, 'chat:file:relay_chunk', {
     session_id: session.id,
     source_socket_id: socket.id,
     file_id: fileId,
@@ -211,16 +285,25 @@ function relayChunk({ ctx, io, socket }: SocketScope, payload: unknown) {
   return {};
 }
 
-function relayAck({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const sourceSocketId = requireId(fields, 'source_socket_id');
-  const fileId = requireId(fields, 'file_id');
+function parseRelayAck(raw: unknown): RelayAckPayload {
+  const fields = asObject(raw);
+  return {
+    session_id: optionalId(fields, 'session_id'),
+    source_socket_id: requireId(fields, 'source_socket_id'),
+    file_id: requireId(fields, 'file_id'),
+    received_through: requireInteger(fields, 'received_through'),
+  };
+}
+
+function relayAck({ ctx, io, socket }: SocketScope, p: RelayAckPayload) {
+  const sourceSocketId = p.source_socket_id;
+  const fileId = p.file_id;
   const now = ctx.now();
-  const session = ctx.relay.find(sessionIdOf(fields), sourceSocketId, socket.id, fileId, now);
+  const session = ctx.relay.find(p.session_id, sourceSocketId, socket.id, fileId, now);
   if (!session) throw noSession();
-  const receivedThrough = requireInteger(fields, 'received_through');
+  const receivedThrough = p.received_through;
   ctx.relay.touch(session, now);
-  toSocket(io, sourceSocketId).emit('chat:file:relay_ack', {
+  sendToSocket(io, sourceSocketId, 'chat:file:relay_ack', {
     session_id: session.id,
     requester_socket_id: socket.id,
     file_id: fileId,
@@ -229,21 +312,23 @@ function relayAck({ ctx, io, socket }: SocketScope, payload: unknown) {
   return {};
 }
 
-function relayComplete({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const requesterSocketId = requireId(fields, 'requester_socket_id');
-  const fileId = requireId(fields, 'file_id');
-  const session = ctx.relay.find(
-    sessionIdOf(fields),
-    socket.id,
-    requesterSocketId,
-    fileId,
-    ctx.now(),
-  );
+function parseRelayComplete(raw: unknown): RelayCompletePayload {
+  const fields = asObject(raw);
+  return {
+    session_id: optionalId(fields, 'session_id'),
+    requester_socket_id: requireId(fields, 'requester_socket_id'),
+    file_id: requireId(fields, 'file_id'),
+  };
+}
+
+function relayComplete({ ctx, io, socket }: SocketScope, p: RelayCompletePayload) {
+  const requesterSocketId = p.requester_socket_id;
+  const fileId = p.file_id;
+  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, ctx.now());
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
   ctx.metrics.transferCompleted('relay');
-  toSocket(io, requesterSocketId).emit('chat:file:relay_complete', {
+  sendToSocket(io, requesterSocketId, 'chat:file:relay_complete', {
     session_id: session.id,
     source_socket_id: socket.id,
     file_id: fileId,
@@ -252,14 +337,14 @@ function relayComplete({ ctx, io, socket }: SocketScope, payload: unknown) {
 }
 
 /** Closes a session here and tells the other nodes to refuse its id from now on. */
-function closeEverywhere(ctx: ServerContext, io: SocketIOServer, session: RelaySession): void {
+function closeEverywhere(ctx: ServerContext, io: ChatFilesIo, session: RelaySession): void {
   ctx.relay.close(session.id);
   announce(io, RELAY_CLOSED, session.id);
 }
 
 /** Tells the end of `session` that is not `fromSocketId` that the session is over. */
 function notifyOtherEnd(
-  io: SocketIOServer,
+  io: ChatFilesIo,
   session: RelaySession,
   fromSocketId: string,
   reason: string,
@@ -275,10 +360,17 @@ function notifyOtherEnd(
   });
 }
 
-function relayCancel({ ctx, io, socket }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const sessionId = requireId(fields, 'session_id');
-  const reason = optionalString(fields, 'reason', { max: 200 }) ?? 'cancelled';
+function parseRelayCancel(raw: unknown): RelayCancelPayload {
+  const fields = asObject(raw);
+  return {
+    session_id: requireId(fields, 'session_id'),
+    reason: optionalString(fields, 'reason', { max: 200 }),
+  };
+}
+
+function relayCancel({ ctx, io, socket }: SocketScope, p: RelayCancelPayload) {
+  const sessionId = p.session_id;
+  const reason = p.reason ?? 'cancelled';
   const session = ctx.relay.forSocket(sessionId, socket.id, ctx.now());
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
@@ -287,7 +379,11 @@ function relayCancel({ ctx, io, socket }: SocketScope, payload: unknown) {
 }
 
 /** Ends every session of a socket that went away, telling the other ends. */
-export function closeRelaySessionsOf(ctx: ServerContext, io: SocketIOServer, socket: Socket): void {
+export function closeRelaySessionsOf(
+  ctx: ServerContext,
+  io: ChatFilesIo,
+  socket: ChatFilesSocket,
+): void {
   for (const session of ctx.relay.closeForSocket(socket.id)) {
     announce(io, RELAY_CLOSED, session.id);
     notifyOtherEnd(io, session, socket.id, 'peer_disconnected');
@@ -295,7 +391,7 @@ export function closeRelaySessionsOf(ctx: ServerContext, io: SocketIOServer, soc
 }
 
 /** Ends sessions that have been idle too long, telling both ends. */
-export function closeIdleRelaySessions(ctx: ServerContext, io: SocketIOServer): number {
+export function closeIdleRelaySessions(ctx: ServerContext, io: ChatFilesIo): number {
   const now = ctx.now();
   const idle = ctx.relay.closeIdle(now - RELAY_IDLE_TIMEOUT_MS, now);
   for (const session of idle) {
@@ -311,11 +407,28 @@ export function closeIdleRelaySessions(ctx: ServerContext, io: SocketIOServer): 
   return idle.length;
 }
 
-/** Handlers of relay events. */
+/** A frame: a few ids and numbers around binary data the handler itself bounds. */
+const FRAME_LIMITS = { maxDepth: 2, maxValues: 32, maxBytes: Number.MAX_SAFE_INTEGER };
+
+/** Handlers of relay events. Frames inside a session have no rate limit: the session bounds them. */
 export const relayHandlers: HandlerTable = {
-  'chat:file:relay_request': relayRequest,
-  'chat:file:relay_chunk': relayChunk,
-  'chat:file:relay_ack': relayAck,
-  'chat:file:relay_complete': relayComplete,
-  'chat:file:relay_cancel': relayCancel,
+  'chat:file:relay_request': {
+    parse: parseRelayRequest,
+    rateLimit: 'relay_request',
+    limits: { maxDepth: 3, maxValues: MAX_PIECES + 16, maxBytes: 64 * 1024 },
+    handle: relayRequest,
+  },
+  'chat:file:relay_chunk': {
+    parse: parseRelayChunk,
+    rateLimit: null,
+    limits: FRAME_LIMITS,
+    handle: relayChunk,
+  },
+  'chat:file:relay_ack': { parse: parseRelayAck, rateLimit: null, handle: relayAck },
+  'chat:file:relay_complete': {
+    parse: parseRelayComplete,
+    rateLimit: null,
+    handle: relayComplete,
+  },
+  'chat:file:relay_cancel': { parse: parseRelayCancel, rateLimit: null, handle: relayCancel },
 };

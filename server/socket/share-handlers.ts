@@ -6,20 +6,26 @@
 import { deleteFile } from '../server-copies.js';
 import { randomUUID } from 'node:crypto';
 import { encodeFileMessage } from '../../src/core/file-message.js';
-import { SERVER_SEEDER } from '../../src/core/protocol.js';
-import { expiresAt, isServable, requireFile, requireMember, requireMemberFile } from '../access.js';
+import {
+  SERVER_SEEDER,
+  type SeedRegisteredPayload,
+  type ServerCachedPayload,
+  type SharePayload,
+} from '../../src/core/protocol.js';
+import { expiresAt, isServable, requireFile, requireFileInRoom, requireMember } from '../access.js';
 import { isAllowedType, normalizeMimeType } from '../content-type.js';
 import { completeRemoval } from '../context.js';
 import { ChatFilesError } from '../errors.js';
-import { cleanDisplayName } from '../file-names.js';
-import { parseManifest } from '../hashing.js';
+import { cleanDisplayName, MAX_RAW_NAME_LENGTH } from '../file-names.js';
+import { MAX_PIECES, parseManifest } from '../hashing.js';
 import { asObject, optionalString, requireId, requireInteger, requireString } from '../validate.js';
+import { DEFAULT_PAYLOAD_LIMITS } from './payload-limits.js';
 import { socketUser, type HandlerTable, type SocketScope } from './socket-scope.js';
 
-/** Longest name accepted on the wire; names above 255 characters are then truncated. */
-export const MAX_RAW_NAME_LENGTH = 4096;
-
 const THUMBNAIL = /^data:image\/(png|jpeg|webp|gif);base64,[A-Za-z0-9+/]*={0,2}$/;
+
+/** Longest thumbnail accepted on the wire; the configured `max_thumbnail_size` is checked after. */
+const MAX_RAW_THUMBNAIL_LENGTH = 4 * 1024 * 1024;
 
 /** Validates a thumbnail data URL against the type and size rules. */
 function parseThumbnail(value: unknown, maxLength: number): string | null {
@@ -42,18 +48,26 @@ function parseThumbnail(value: unknown, maxLength: number): string | null {
   return value;
 }
 
-async function share({ ctx, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const roomId = requireId(fields, 'room_id');
-  const rawName = requireString(fields, 'name', { max: MAX_RAW_NAME_LENGTH });
+/** `chat:file:share`: types and lengths only; sizes and types allowed are the handler's. */
+function parseShare(raw: unknown): SharePayload {
+  const fields = asObject(raw);
   const size = requireInteger(fields, 'size');
-  const declaredType = optionalString(fields, 'mime_type', { min: 0, max: 255 });
-  const thumbnail = parseThumbnail(fields.thumbnail, ctx.config.max_thumbnail_size);
-  const manifest =
-    fields.manifest === undefined || fields.manifest === null
-      ? null
-      : parseManifest(fields.manifest, size);
+  return {
+    room_id: requireId(fields, 'room_id'),
+    name: requireString(fields, 'name', { max: MAX_RAW_NAME_LENGTH }),
+    size,
+    mime_type: optionalString(fields, 'mime_type', { min: 0, max: 255 }),
+    thumbnail: parseThumbnail(fields.thumbnail, MAX_RAW_THUMBNAIL_LENGTH),
+    manifest:
+      fields.manifest === undefined || fields.manifest === null
+        ? undefined
+        : parseManifest(fields.manifest, size),
+  };
+}
 
+async function share({ ctx, user }: SocketScope, payload: SharePayload) {
+  const { room_id: roomId, size } = payload;
+  const thumbnail = parseThumbnail(payload.thumbnail, ctx.config.max_thumbnail_size);
   await requireMember(ctx, user.username, roomId);
   const room = await ctx.host.getRoom(roomId);
   if (!room) throw new ChatFilesError('ERR_NOT_FOUND', 'No such room.');
@@ -65,15 +79,17 @@ async function share({ ctx, user }: SocketScope, payload: unknown) {
       `The file is ${size} bytes; the limit is ${maxSize} bytes.`,
     );
   }
-  const mimeType = normalizeMimeType(declaredType);
+  const mimeType = normalizeMimeType(payload.mime_type);
   if (!isAllowedType(mimeType, ctx.config.server_seeding.allowed_mime_types)) {
     throw new ChatFilesError('ERR_UNSUPPORTED_TYPE', `Files of type ${mimeType} are not allowed.`);
   }
+  // The share posts a message into the room: it also spends from the message budget.
+  await ctx.limits.spend('message', { user: user.username });
 
   const file = {
     id: randomUUID(),
     room_id: roomId,
-    name: cleanDisplayName(rawName),
+    name: cleanDisplayName(payload.name),
     size,
     mime_type: mimeType,
     chunk_size: ctx.config.chunk_size,
@@ -81,7 +97,7 @@ async function share({ ctx, user }: SocketScope, payload: unknown) {
     thumbnail,
     sender: user.username,
     created_at: ctx.now(),
-    manifest,
+    manifest: payload.manifest ?? null,
   };
   await ctx.store.files.create(file);
   let message: unknown;
@@ -105,9 +121,12 @@ async function share({ ctx, user }: SocketScope, payload: unknown) {
   return { file_id: file.id, message };
 }
 
-async function seedRegistered({ ctx, socket, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireFile(ctx, requireId(fields, 'file_id'));
+function parseSeedRegistered(raw: unknown): SeedRegisteredPayload {
+  return { file_id: requireId(asObject(raw), 'file_id') };
+}
+
+async function seedRegistered({ ctx, socket, user }: SocketScope, payload: SeedRegisteredPayload) {
+  const file = await requireFile(ctx, payload.file_id);
   await requireMember(ctx, user.username, file.room_id);
   if (user.username === SERVER_SEEDER) {
     throw new ChatFilesError('ERR_FORBIDDEN', 'That name is reserved for the server.');
@@ -122,14 +141,23 @@ async function seedRegistered({ ctx, socket, user }: SocketScope, payload: unkno
   return {};
 }
 
-async function serverCached({ ctx, io, user }: SocketScope, payload: unknown) {
-  const fields = asObject(payload);
-  const file = await requireMemberFile(ctx, user.username, fields);
+function parseServerCached(raw: unknown): ServerCachedPayload {
+  const fields = asObject(raw);
+  // The client's expires_at is ignored: the server's own clock and config decide it.
+  return {
+    file_id: requireId(fields, 'file_id'),
+    room_id: requireId(fields, 'room_id'),
+    expires_at: null,
+  };
+}
+
+async function serverCached({ ctx, io, user }: SocketScope, payload: ServerCachedPayload) {
+  const file = await requireFileInRoom(ctx, payload.file_id, payload.room_id);
+  await requireMember(ctx, user.username, file.room_id);
   const seed = await ctx.store.copies.get(file.id);
   if (!isServable(ctx, seed)) {
     throw new ChatFilesError('ERR_NOT_FOUND', 'The server holds no copy of this file.');
   }
-  // The client's expires_at is ignored: the server's own clock and config decide it.
   io.to(file.room_id).emit('chat:file:server_cached', {
     file_id: file.id,
     room_id: file.room_id,
@@ -140,7 +168,26 @@ async function serverCached({ ctx, io, user }: SocketScope, payload: unknown) {
 
 /** Handlers of sharing and seeding events. */
 export const shareHandlers: HandlerTable = {
-  'chat:file:share': share,
-  'chat:file:seed_registered': seedRegistered,
-  'chat:file:server_cached': serverCached,
+  'chat:file:share': {
+    parse: parseShare,
+    rateLimit: 'share',
+    // A manifest lists up to MAX_PIECES digests of 64 hex characters.
+    limits: {
+      maxDepth: 4,
+      maxValues: MAX_PIECES + 64,
+      maxBytes: MAX_PIECES * 70 + MAX_RAW_THUMBNAIL_LENGTH + MAX_RAW_NAME_LENGTH * 2,
+    },
+    handle: share,
+  },
+  'chat:file:seed_registered': {
+    parse: parseSeedRegistered,
+    rateLimit: 'events',
+    limits: DEFAULT_PAYLOAD_LIMITS,
+    handle: seedRegistered,
+  },
+  'chat:file:server_cached': {
+    parse: parseServerCached,
+    rateLimit: 'events',
+    handle: serverCached,
+  },
 };

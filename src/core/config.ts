@@ -68,6 +68,40 @@ export interface FederationConfig {
   peers: string[];
 }
 
+/** One rate limit: how many times per window a user, and one connection, may do something. */
+export interface RateLimitRule {
+  /** Times per window for one user, across all their connections and every node. */
+  per_user: number;
+  /** Times per window for one socket connection. */
+  per_socket: number;
+  /** Length of the window, in seconds. */
+  window_seconds: number;
+}
+
+/** Limits on everything a client does that makes work for others. Over a limit the answer is `ERR_RATE_LIMITED` with a retry time. */
+export interface RateLimitsConfig {
+  /** Apply the limits. @default true */
+  enabled: boolean;
+  /** `chat:file:share`. @default { per_user: 120, per_socket: 120, window_seconds: 60 } */
+  share: RateLimitRule;
+  /** Messages the server posts into rooms for a user (shares) or a peer instance (federation). @default { per_user: 120, per_socket: 120, window_seconds: 60 } */
+  message: RateLimitRule;
+  /** `chat:file:probe` (each reaches the whole room). @default { per_user: 120, per_socket: 60, window_seconds: 60 } */
+  probe: RateLimitRule;
+  /** `chat:file:signal` (WebRTC offers, answers, ICE candidates). @default { per_user: 1200, per_socket: 600, window_seconds: 60 } */
+  signal: RateLimitRule;
+  /** `chat:file:request_peers`. @default { per_user: 300, per_socket: 150, window_seconds: 60 } */
+  request_peers: RateLimitRule;
+  /** `chat:file:relay_request`. @default { per_user: 240, per_socket: 120, window_seconds: 60 } */
+  relay_request: RateLimitRule;
+  /** Uploads (multipart and tus) started. @default { per_user: 120, per_socket: 120, window_seconds: 60 } */
+  upload: RateLimitRule;
+  /** Every other event except relay frames (which only flow inside a session). @default { per_user: 3000, per_socket: 1500, window_seconds: 60 } */
+  events: RateLimitRule;
+  /** One probe per file per requesting user is passed on to the room in this many seconds; repeats are answered from the seed registry only. @default 5 */
+  probe_interval_seconds: number;
+}
+
 /** The fully resolved `chat_files` block. */
 export interface ChatFilesConfig {
   /** Bytes per frame on the wire. @default 65536 */
@@ -100,6 +134,8 @@ export interface ChatFilesConfig {
   upload_tiers: Record<string, number>;
   /** Cross-instance rooms. */
   federation: FederationConfig;
+  /** Rate limits per user and per connection. */
+  rate_limits: RateLimitsConfig;
   /** Bytes per second this client uploads to peers for seeding, all peers together; `null` is unlimited. @default null */
   max_upload_rate: number | null;
   /** Peers this client serves at once (data channels and relay sessions); others are refused and fetch elsewhere. @default 8 */
@@ -108,11 +144,20 @@ export interface ChatFilesConfig {
 
 /** A partial `chat_files` block as a host or config file supplies it. */
 export type ChatFilesConfigInput = {
-  [K in keyof ChatFilesConfig]?: ChatFilesConfig[K] extends Array<unknown>
-    ? ChatFilesConfig[K]
-    : ChatFilesConfig[K] extends object
-      ? Partial<ChatFilesConfig[K]>
-      : ChatFilesConfig[K];
+  [K in keyof ChatFilesConfig]?: K extends 'rate_limits'
+    ? RateLimitsInput
+    : ChatFilesConfig[K] extends Array<unknown>
+      ? ChatFilesConfig[K]
+      : ChatFilesConfig[K] extends object
+        ? Partial<ChatFilesConfig[K]>
+        : ChatFilesConfig[K];
+};
+
+/** A partial `rate_limits` block: any rule, and any field of a rule, may be left out. */
+export type RateLimitsInput = {
+  [K in keyof RateLimitsConfig]?: RateLimitsConfig[K] extends object
+    ? Partial<RateLimitsConfig[K]>
+    : RateLimitsConfig[K];
 };
 
 const MiB = 1024 * 1024;
@@ -156,6 +201,18 @@ export const DEFAULT_CONFIG: Readonly<ChatFilesConfig> = Object.freeze<ChatFiles
     enabled: false,
     origin: null,
     peers: [],
+  },
+  rate_limits: {
+    enabled: true,
+    share: { per_user: 120, per_socket: 120, window_seconds: 60 },
+    message: { per_user: 120, per_socket: 120, window_seconds: 60 },
+    probe: { per_user: 120, per_socket: 60, window_seconds: 60 },
+    signal: { per_user: 1200, per_socket: 600, window_seconds: 60 },
+    request_peers: { per_user: 300, per_socket: 150, window_seconds: 60 },
+    relay_request: { per_user: 240, per_socket: 120, window_seconds: 60 },
+    upload: { per_user: 120, per_socket: 120, window_seconds: 60 },
+    events: { per_user: 3000, per_socket: 1500, window_seconds: 60 },
+    probe_interval_seconds: 5,
   },
   max_upload_rate: null,
   max_concurrent_uploads: 8,
@@ -229,6 +286,23 @@ const origin = (value: unknown, key: string): void => {
       key,
       `must be an origin (scheme, host, port; no path), got ${JSON.stringify(value)}`,
     );
+  }
+};
+
+const RATE_RULE_KEYS = ['per_user', 'per_socket', 'window_seconds'] as const;
+
+const rateRule: Check = (value, key) => {
+  if (!isPlainObject(value)) {
+    throw new ConfigError(
+      key,
+      `must be an object like { per_user, per_socket, window_seconds }, got ${JSON.stringify(value)}`,
+    );
+  }
+  for (const [field, fieldValue] of Object.entries(value)) {
+    if (!(RATE_RULE_KEYS as readonly string[]).includes(field)) {
+      throw new ConfigError(`${key}.${field}`, `unknown; use ${RATE_RULE_KEYS.join(', ')}`);
+    }
+    positiveInteger(fieldValue, `${key}.${field}`);
   }
 };
 
@@ -316,6 +390,16 @@ const CHECKS: Record<string, Check> = {
     if (!Array.isArray(value)) throw new ConfigError(key, 'must be a list of origins');
     value.forEach((peer, i) => origin(peer, `${key}[${i}]`));
   },
+  'rate_limits.enabled': boolean,
+  'rate_limits.share': rateRule,
+  'rate_limits.message': rateRule,
+  'rate_limits.probe': rateRule,
+  'rate_limits.signal': rateRule,
+  'rate_limits.request_peers': rateRule,
+  'rate_limits.relay_request': rateRule,
+  'rate_limits.upload': rateRule,
+  'rate_limits.events': rateRule,
+  'rate_limits.probe_interval_seconds': positiveNumber,
   max_upload_rate: (value, key) => {
     if (value !== null) positiveNumber(value, key);
   },
@@ -371,7 +455,7 @@ export interface ResolveConfigOptions {
   onWarning?: (message: string) => void;
 }
 
-const NESTED = new Set(['server_seeding', 'federation']);
+const NESTED = new Set(['server_seeding', 'federation', 'rate_limits']);
 
 /**
  * Validates a partial `chat_files` block and fills in every default.
@@ -406,7 +490,12 @@ export function resolveConfig(
         }
         if (subValue === undefined) continue;
         check(subValue, path);
-        section[subKey] = structuredClone(subValue);
+        const current = section[subKey];
+        // A partial object (one field of a rate limit) keeps the other fields' defaults.
+        section[subKey] =
+          isPlainObject(current) && isPlainObject(subValue)
+            ? { ...current, ...structuredClone(subValue) }
+            : structuredClone(subValue);
       }
       continue;
     }
@@ -453,7 +542,7 @@ export function cacheLimitBytes(config: Pick<ChatFilesConfig, 'cache_max_bytes'>
 /** The part of the config a browser client needs; server-only keys are left out. */
 export type PublicConfig = Omit<
   ChatFilesConfig,
-  'server_seeding' | 'upload_tiers' | 'federation'
+  'server_seeding' | 'upload_tiers' | 'federation' | 'rate_limits'
 > & {
   server_seeding: Pick<
     ServerSeedingConfig,
@@ -464,7 +553,13 @@ export type PublicConfig = Omit<
 
 /** Strips storage paths, caps, tiers and peer lists, which a browser has no use for. */
 export function publicConfig(config: ChatFilesConfig): PublicConfig {
-  const { server_seeding, upload_tiers: _tiers, federation, ...rest } = config;
+  const {
+    server_seeding,
+    upload_tiers: _tiers,
+    federation,
+    rate_limits: _limits,
+    ...rest
+  } = config;
   return {
     ...structuredClone(rest),
     server_seeding: {

@@ -3,6 +3,7 @@
  * Required fields are the ones every receiver understands; optional fields are ignored by
  * older receivers, so the schema can grow without breaking them.
  */
+import { cleanDisplayName, MAX_RAW_NAME_LENGTH } from './file-name.js';
 import { formatBytes } from './format.js';
 
 /** A file as a peer instance describes it. */
@@ -41,7 +42,6 @@ export class FederatedFileError extends Error {
   }
 }
 
-const MAX_NAME_LENGTH = 255;
 const MAX_URL_LENGTH = 2048;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MIME = /^[\w.+-]+\/[\w.+-]+$/;
@@ -90,11 +90,11 @@ export function parseFederatedFile(
 
   if (typeof raw.name !== 'string' || raw.name.trim() === '')
     throw new FederatedFileError('name', 'must be a non-empty string');
-  if (raw.name.length > MAX_NAME_LENGTH)
-    throw new FederatedFileError('name', `must be at most ${MAX_NAME_LENGTH} characters`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u001f\u007f]/.test(raw.name))
-    throw new FederatedFileError('name', 'must not contain control characters');
+  if (raw.name.length > MAX_RAW_NAME_LENGTH)
+    throw new FederatedFileError('name', `must be at most ${MAX_RAW_NAME_LENGTH} characters`);
+  // The same cleaning as a local share: controls, bidi overrides and invisible characters
+  // go, long names are cut to MAX_NAME_LENGTH keeping the extension.
+  const name = cleanDisplayName(raw.name);
   if (typeof raw.size !== 'number' || !Number.isSafeInteger(raw.size) || raw.size < 0) {
     throw new FederatedFileError('size', 'must be a whole number of bytes');
   }
@@ -106,7 +106,7 @@ export function parseFederatedFile(
   const downloadUrl = parseUrl(raw.downloadUrl, 'downloadUrl', expectedOrigin);
 
   const file: FederatedFile = {
-    name: raw.name,
+    name,
     size: raw.size,
     mimeType: raw.mimeType.toLowerCase(),
     previewUrl,

@@ -72,6 +72,8 @@ export interface ErrorReply {
   success?: false;
   error: string;
   code: ErrorCode;
+  /** With `ERR_RATE_LIMITED`: milliseconds until the client may try again (ours). */
+  retry_after_ms?: number;
 }
 
 /** Socket callback reply: the success shape or an error. */
@@ -148,8 +150,8 @@ export interface RelayChunkPayload {
   requester_socket_id: string;
   file_id: string;
   chunk_index: number;
-  /** Raw bytes; sent as a binary attachment, never base64. */
-  chunk_data: ArrayBuffer | Uint8Array;
+  /** Raw bytes; sent as a binary attachment (reference-doc clients may send base64 text). */
+  chunk_data: ArrayBuffer | Uint8Array | string;
   total_chunks: number;
   session_id?: string;
 }
@@ -214,7 +216,8 @@ export interface ClientToServerEvents {
     p: FileServerStatusBatchPayload,
     cb: (r: Reply<{ statuses: Record<string, ServerStatus> }>) => void,
   ) => void;
-  'chat:file:probe': (p: FileProbePayload, cb: (r: Reply) => void) => void;
+  /** `forwarded` is false when a repeat within `probe_interval_seconds` was not passed on (ours). */
+  'chat:file:probe': (p: FileProbePayload, cb: (r: Reply<{ forwarded?: boolean }>) => void) => void;
   'chat:file:probe_response': (p: FileProbeResponsePayload, cb?: (r: Reply) => void) => void;
   'chat:file:signal': (p: FileSignalPayload, cb?: (r: Reply) => void) => void;
   'chat:file:relay_request': (

@@ -76,6 +76,12 @@ export class ChatFileUpload extends LitElement {
    */
   @property({ attribute: false }) dropZone: HTMLElement | null = null;
 
+  /**
+   * Where the panel of files being sent opens: `above` the button (the default, for a
+   * composer at the bottom of a chat) or `below` it (for an upload at the top of a page).
+   */
+  @property({ reflect: true }) panel: 'above' | 'below' = 'above';
+
   /** Ignore paste events. */
   @property({ type: Boolean, attribute: 'no-paste' }) noPaste = false;
 
@@ -142,6 +148,7 @@ export class ChatFileUpload extends LitElement {
           entry.name === detail.name &&
           entry.size === detail.total,
       );
+    // Whole percents: the number shown and the bar are drawn from this one value.
     const progress = detail.total > 0 ? Math.floor((detail.loaded / detail.total) * 100) : 100;
     if (!item) {
       // Not started here: an upload resumed after a reload.

@@ -1,9 +1,8 @@
 import { expect } from '@open-wc/testing';
-import { wrap } from 'comlink';
 import { ChatFiles } from '../../../src/core/chat-files-client.js';
 import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
 import { firstDifference, makeTestFile } from '../support/bytes.js';
-import type { QuotaWorkerControl } from '../support/quota-worker.js';
+import { quotaClient } from '../support/quota-client.js';
 import {
   closeClient,
   createRoom,
@@ -184,21 +183,6 @@ describe('downloads: integrity, failover and resume', () => {
 
 describe('downloads: the browser running out of storage', () => {
   afterEach(destroyClients);
-
-  /** A client whose file worker's cache can be told to fail commits as a full quota does. */
-  async function quotaClient(label: string) {
-    let worker: Worker | null = null;
-    const made = await makeClient(label, {
-      fileWorker: () =>
-        (worker = new Worker(new URL('../support/quota-worker.ts', import.meta.url), {
-          type: 'module',
-        })),
-    });
-    // Starts the worker (and its cache) so that it can be reached.
-    await made.client.cache.record('none');
-    const control = wrap<QuotaWorkerControl>(worker!);
-    return { ...made, failNextCommits: (count: number) => control.failNextCommits(count) };
-  }
 
   it('fails cleanly with ERR_STORAGE_FULL, keeps what was stored, and resumes later', async () => {
     const alice = await makeClient('alice');

@@ -45,8 +45,8 @@ describe('federated file object', () => {
   it.each([
     ['name', { name: undefined }],
     ['name', { name: '' }],
-    ['name', { name: 'a\u0000b' }],
-    ['name', { name: 'x'.repeat(256) }],
+    ['name', { name: 42 }],
+    ['name', { name: 'x'.repeat(4097) }],
     ['size', { size: '12' }],
     ['size', { size: -1 }],
     ['size', { size: 1.5 }],

@@ -50,6 +50,20 @@ describe('preview proxy', () => {
         return write();
       }
       if (req.url === '/gone') return res.writeHead(410).end();
+      if (req.url === '/stall') {
+        // Headers and the first bytes, then nothing: the connection stays open.
+        res.writeHead(200, { 'content-type': 'image/png' });
+        return res.write(PNG.subarray(0, 10));
+      }
+      if (req.url === '/short') {
+        // Declares more than it sends, then closes.
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': '5000' });
+        res.write(PNG);
+        return setTimeout(() => res.socket?.destroy(), 20);
+      }
+      if (req.url === '/not-an-image.png')
+        return res.writeHead(200, { 'content-type': 'image/png' }).end('<html>hello</html>');
+      if (req.url === '/text') return res.writeHead(200, { 'content-type': 'text/html' }).end('x');
       res.writeHead(404).end();
     });
     other = createServer((_req, res) =>
@@ -62,6 +76,7 @@ describe('preview proxy', () => {
       proxyPreview(String(req.query.url), res, {
         trustedOrigins: [peerUrl],
         maxBytes: 1024 * 1024,
+        timeoutMs: 1000,
       }).catch(next);
     });
     app.use(errorMiddleware());
@@ -69,7 +84,10 @@ describe('preview proxy', () => {
     proxyUrl = await listen(proxy);
   });
   afterAll(() => {
-    for (const server of [peer, other, proxy]) server.close();
+    for (const server of [peer, other, proxy]) {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   const get = (url: string) => fetch(`${proxyUrl}/proxy?url=${encodeURIComponent(url)}`);
@@ -95,12 +113,32 @@ describe('preview proxy', () => {
     expect((await get(`${peerUrl}/gone`)).status).toBe(410);
   });
 
-  it('cuts a preview that exceeds the size cap', async () => {
-    const res = await get(`${peerUrl}/huge`);
-    const received = await res.arrayBuffer().then(
-      (b) => b.byteLength,
-      () => -1,
-    );
-    expect(received).toBeLessThan(400 * 64 * 1024);
+  const expectBadGateway = async (path: string, message: RegExp) => {
+    const res = await get(`${peerUrl}${path}`);
+    expect(res.status, path).toBe(502);
+    const body = (await res.json()) as { code: string; error: string };
+    expect(body.code).toBe('ERR_BAD_GATEWAY');
+    expect(body.error).toMatch(message);
+  };
+
+  it('answers 502 instead of a cut-off image when a preview without a length runs past the cap', async () => {
+    await expectBadGateway('/huge', /larger than 1048576 bytes/);
+  });
+
+  it('answers 502 when the origin stalls mid-image, within the time limit', async () => {
+    await expectBadGateway('/stall', /took longer than 1000 ms/);
+  });
+
+  it('answers 502 for a malformed answer: short body, wrong bytes, not an image type', async () => {
+    await expectBadGateway('/short', /broke off|another length/);
+    await expectBadGateway('/not-an-image.png', /not the image\/png it claims/);
+    await expectBadGateway('/text', /did not send an image/);
+  });
+
+  it('still serves a good image after all that, with its exact length', async () => {
+    const res = await get(`${peerUrl}/ok.png`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(PNG.length));
+    expect(Buffer.from(await res.arrayBuffer()).equals(PNG)).toBe(true);
   });
 });

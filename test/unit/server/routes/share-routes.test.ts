@@ -1,10 +1,11 @@
 /**
  * Share links on the file's own instance: making them (who may, password, expiry),
  * downloading and previewing through them from any page, revoking them, and slowing
- * down token and password guessing.
+ * down token and password guessing without locking out the rightful user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  MAX_HELD_PASSWORD_CHECKS,
   newShareToken,
   PASSWORD_FAILURE_LIMIT,
   TOKEN_FAILURE_LIMIT,
@@ -125,23 +126,41 @@ describe('share links', () => {
     await viaFileRoute.arrayBuffer();
   });
 
-  it('slows down wrong passwords per link with 429 and Retry-After', async () => {
+  it('slows down wrong passwords per link, yet accepts the right one from the same address', async () => {
     const { body } = await makeShare(f.alice, { password: 'pw' });
-    for (let i = 0; i < PASSWORD_FAILURE_LIMIT; i++) {
+    for (let i = 0; i < PASSWORD_FAILURE_LIMIT + 2; i++) {
       const res = await at(body.download_url, { headers: { [PASSWORD_HEADER]: `guess-${i}` } });
       expect(res.status).toBe(403);
       await res.arrayBuffer();
     }
-    const blocked = await at(body.download_url, { headers: { [PASSWORD_HEADER]: 'pw' } });
-    expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(((await blocked.json()) as { code: string }).code).toBe('ERR_RATE_LIMITED');
+    // The guesser shares the rightful user's address (one office NAT): still no lockout.
+    const rightful = await at(body.download_url, { headers: { [PASSWORD_HEADER]: 'pw' } });
+    expect(rightful.status).toBe(200);
+    expect(Buffer.from(await rightful.arrayBuffer()).equals(bytes)).toBe(true);
+    // A flood of concurrent guesses is held back and, past what a node holds, refused.
+    const flood = await Promise.all(
+      Array.from({ length: MAX_HELD_PASSWORD_CHECKS + 8 }, async (_, i) => {
+        const res = await at(body.download_url, { headers: { [PASSWORD_HEADER]: `flood-${i}` } });
+        const retryAfter = res.headers.get('retry-after');
+        const json = (await res.json()) as { code: string };
+        return { status: res.status, code: json.code, retryAfter };
+      }),
+    );
+    const refused = flood.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(8);
+    for (const r of refused) {
+      expect(r.code).toBe('ERR_RATE_LIMITED');
+      expect(Number(r.retryAfter)).toBeGreaterThan(0);
+    }
+    expect(flood.filter((r) => r.status === 403).length).toBeLessThanOrEqual(
+      MAX_HELD_PASSWORD_CHECKS,
+    );
     // Another link of the same file is not affected.
     const other = await makeShare(f.alice, { password: 'pw2' });
     const res = await at(other.body.download_url, { headers: { [PASSWORD_HEADER]: 'pw2' } });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-  });
+  }, 30_000);
 
   it('stops a link at its expiry with 410', async () => {
     const { body } = await makeShare(f.alice, { expires_in_minutes: 5 });
@@ -212,7 +231,7 @@ describe('share links', () => {
 });
 
 describe('share token guessing', () => {
-  it('answers unknown tokens 404, then 429 for the client address, even for a real token', async () => {
+  it('answers unknown tokens 404, then 429 with a growing wait, but never refuses a real token', async () => {
     const f = await startRoomFixture();
     try {
       const fileId = await shareAndUpload(f.alice, f.aliceSocket, bytesOf(100, 3));
@@ -223,14 +242,27 @@ describe('share token guessing', () => {
         expect(res.status, path).toBe(404);
         await res.arrayBuffer();
       }
-      const blocked = await fetch(`${f.server.url}${body.download_url}`);
-      expect(blocked.status).toBe(429);
-      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(500);
-      expect(((await blocked.json()) as { code: string }).code).toBe('ERR_RATE_LIMITED');
-      // The member route's ?token= is no way around it.
+      const waits: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const blocked = await fetch(
+          `${f.server.url}${f.server.api.slice(f.server.url.length)}/shares/${newShareToken()}/download`,
+        );
+        expect(blocked.status).toBe(429);
+        expect(((await blocked.json()) as { code: string }).code).toBe('ERR_RATE_LIMITED');
+        waits.push(Number(blocked.headers.get('retry-after')));
+      }
+      expect(waits).toEqual([1, 2, 4]);
+      // The member route's ?token= is throttled the same way.
       const around = await fetch(`${f.server.api}/${fileId}/download?token=${newShareToken()}`);
       expect(around.status).toBe(429);
       await around.arrayBuffer();
+      // The real link still opens from the same address.
+      const real = await fetch(`${f.server.url}${body.download_url}`);
+      expect(real.status).toBe(200);
+      await real.arrayBuffer();
+      const viaToken = await fetch(`${f.server.api}/${fileId}/download?token=${body.token}`);
+      expect(viaToken.status).toBe(200);
+      await viaToken.arrayBuffer();
     } finally {
       await f.server.close();
     }

@@ -109,7 +109,7 @@ describe('discovery events', () => {
       const strangerSaw = collect(f.mallorySocket, 'chat:file:probe');
       expect(
         await ack(f.aliceSocket, 'chat:file:probe', { file_id: fileId, room_id: 'team' }),
-      ).toEqual({ success: true });
+      ).toEqual({ success: true, forwarded: true });
       const probe = await bobProbe;
       expect(probe).toEqual({
         file_id: fileId,

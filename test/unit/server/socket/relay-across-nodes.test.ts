@@ -81,6 +81,7 @@ describe('events and relay sessions across nodes', () => {
     const probed = nextEvent(carolSocket, 'chat:file:probe');
     expect(await ack(bobSocket, 'chat:file:probe', { file_id: fileId, room_id: 'team' })).toEqual({
       success: true,
+      forwarded: true,
     });
     expect(await probed).toMatchObject({ file_id: fileId, requester_socket_id: bobSocket.id });
     const answered = nextEvent(bobSocket, 'chat:file:probe_response');
