@@ -17,6 +17,8 @@ interface UploadItem {
   phase: ShareProgress['phase'] | 'error' | 'needs-file';
   /** The shared file's id, once known (set for uploads resumed after a reload). */
   fileId?: string;
+  /** Followed through the client's upload events (resumed), not through `shareFile`. */
+  resumed?: boolean;
   progress: number;
   message?: string;
   controller: AbortController;
@@ -161,6 +163,7 @@ export class ChatFileUpload extends LitElement {
         {
           key: nextKey++,
           fileId: detail.file_id,
+          resumed: true,
           name: detail.name ?? detail.file_id,
           size: detail.total,
           phase: detail.state,
@@ -172,7 +175,7 @@ export class ChatFileUpload extends LitElement {
       return;
     }
     if (item.phase === 'done' || item.phase === 'error') return;
-    if (item.fileId === undefined) {
+    if (!item.resumed) {
       // Progress of a share started here arrives through shareFile's own callback.
       item.fileId = detail.file_id;
       return;

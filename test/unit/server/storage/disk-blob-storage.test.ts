@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -37,6 +37,33 @@ describe('DiskBlobStorage', () => {
       await aborted.abort();
       expect(await filesIn(dir)).toEqual([writer.id]);
       expect(await openDescriptors()).toBeLessThanOrEqual(descriptors);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('DiskBlobStorage.adopt', () => {
+  it('moves a finished file in as a blob, invisible until committed; abort removes it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chat-files-adopt-'));
+    try {
+      const storage = new DiskBlobStorage(path.join(dir, 'blobs'));
+      await storage.init();
+      const source = path.join(dir, 'finished-upload');
+      writeFileSync(source, 'the whole file');
+      const blob = (await storage.adopt(source))!;
+      expect(existsSync(source)).toBe(false);
+      expect(await storage.size(blob.id)).toBe(null);
+      await blob.commit();
+      const chunks: Buffer[] = [];
+      for await (const chunk of storage.read(blob.id)) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('the whole file');
+
+      const other = path.join(dir, 'abandoned-upload');
+      writeFileSync(other, 'not wanted');
+      const dropped = (await storage.adopt(other))!;
+      await dropped.abort();
+      expect(await filesIn(path.join(dir, 'blobs'))).toEqual([blob.id]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
