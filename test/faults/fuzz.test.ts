@@ -150,10 +150,9 @@ const TRANSPORT_LIMIT = 2 * 1024 * 1024;
 /** Whether an input is over the transport limit (then only the connection closing answers it). */
 function oversize(input: Input): boolean {
   if (input.raw !== undefined) return input.raw.length > TRANSPORT_LIMIT;
+  const p = input.payload;
   const values =
-    typeof input.payload === 'object' && input.payload !== null
-      ? Object.values(input.payload)
-      : [input.payload];
+    typeof p === 'object' && p !== null && !Buffer.isBuffer(p) ? Object.values(p) : [p];
   return values.some((v) => Buffer.isBuffer(v) && v.length > TRANSPORT_LIMIT);
 }
 
