@@ -1,15 +1,17 @@
 /**
  * Benchmark 4, upload: a large file through `POST /api/chat/files/upload` (multipart,
- * after `chat:file:share`) against a bare Node handler that pipes the request body to a
- * file on the same disk. Each runs in a fresh server process of its own, so that the
- * report can say how far each process's RSS rose above its idle RSS while receiving
- * (the highest over all uploads, the first one included).
+ * after `chat:file:share`) and through the tus endpoint (`/api/chat/files/tus`, one
+ * creation and one PATCH), each against a bare Node handler that pipes the request body
+ * to a file on the same disk. Each runs in a fresh server process of its own, so that the
+ * report can say how far each process's RSS rose above its idle RSS while receiving (the
+ * highest over all uploads, the first one included) and how much CPU time the server
+ * process (all its threads) spent per GiB.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loginUser } from './support/app-client.js';
 import { MiB, writeRandomFile } from './support/data.js';
-import { uploadMultipart } from './support/http-client.js';
+import { uploadMultipart, uploadTus } from './support/http-client.js';
 import {
   median,
   mibPerSecond,
@@ -17,6 +19,7 @@ import {
   round,
   throughput,
   type Benchmark,
+  type BenchResult,
 } from './support/measure.js';
 import { startServerProcess } from './support/server-process.js';
 
@@ -43,13 +46,27 @@ const bench: Benchmark = {
     );
     const user = await loginUser(server.appUrl, 'uploader');
     try {
-      // Peak RSS over the process's idle RSS, for every upload including the first.
-      const productRss: number[] = [];
-      const bareRss: number[] = [];
-      const product = async () => {
-        const { fileId } = await user.share('upload.bin', size);
+      // Peak RSS over the process's idle RSS, and CPU seconds, for every upload.
+      const rss = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
+      const cpu = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
+      const gib = size / (1024 * MiB);
+      const timed = async (
+        kind: 'multipart' | 'tus' | 'bare',
+        target: typeof server,
+        send: () => Promise<{ status: number; body: string }>,
+      ) => {
         const started = performance.now();
-        const { result, rssOverIdle } = await server.measureMemory(() =>
+        const { result, rssOverIdle, cpuSeconds } = await target.measureMemory(send);
+        const ms = performance.now() - started;
+        if (result.status !== 200)
+          throw new Error(`${kind} upload: HTTP ${result.status} ${result.body}`);
+        rss[kind].push(rssOverIdle);
+        cpu[kind].push(cpuSeconds / gib);
+        return mibPerSecond(size, ms);
+      };
+      const multipart = async () => {
+        const { fileId } = await user.share('upload.bin', size);
+        return timed('multipart', server, () =>
           uploadMultipart(
             `${server.appUrl}/api/chat/files/upload`,
             source,
@@ -58,51 +75,71 @@ const bench: Benchmark = {
             user.authorization,
           ),
         );
-        const ms = performance.now() - started;
-        if (result.status !== 200) throw new Error(`upload: HTTP ${result.status} ${result.body}`);
-        productRss.push(rssOverIdle);
-        return mibPerSecond(size, ms);
+      };
+      const tus = async () => {
+        const { fileId } = await user.share('upload.bin', size);
+        return timed('tus', server, () =>
+          uploadTus(
+            `${server.appUrl}/api/chat/files/tus`,
+            source,
+            size,
+            { file_id: fileId, filename: 'upload.bin' },
+            user.authorization,
+          ),
+        );
       };
       const baseline = async () => {
-        const started = performance.now();
-        const { result, rssOverIdle } = await bareServer.measureMemory(() =>
+        const value = await timed('bare', bareServer, () =>
           uploadMultipart(`${bareServer.bareUrl}/`, source, size, { file_id: 'bare' }),
         );
-        const ms = performance.now() - started;
-        if (result.status !== 200) throw new Error(`bare upload: HTTP ${result.status}`);
-        bareRss.push(rssOverIdle);
         for (const f of readdirSync(bareServer.bareDir)) rmSync(path.join(bareServer.bareDir, f));
-        return mibPerSecond(size, ms);
+        return value;
       };
 
       // One untimed round each warms the JIT, the page cache and SQLite.
-      await product();
+      await multipart();
+      await tus();
       await baseline();
+      for (const list of [...Object.values(rss), ...Object.values(cpu)]) list.length = 0;
 
-      const measured = await paired(
-        runs,
-        () => product(),
-        () => baseline(),
-        (run, value, base) => log(`run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
+      const measuredMultipart = await paired(runs, multipart, baseline, (run, value, base) =>
+        log(`multipart run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
       );
-      const growth = Math.max(...productRss) / MiB;
-      const bareGrowth = Math.max(...bareRss) / MiB;
-      return [
-        throughput(`upload ${size / MiB} MiB`, measured, 'bare http pipe to file'),
-        {
-          name: `upload ${size / MiB} MiB: server peak RSS growth`,
+      const measuredTus = await paired(runs, tus, baseline, (run, value, base) =>
+        log(`tus run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
+      );
+      const bareGrowth = Math.max(...rss.bare) / MiB;
+      const memory = (kind: 'multipart' | 'tus', label: string): BenchResult => {
+        const growth = Math.max(...rss[kind]) / MiB;
+        return {
+          name: `${label} ${size / MiB} MiB: server peak RSS growth`,
           unit: 'MiB',
           value: round(growth, 1),
           baseline_name: 'bare http pipe to file',
           baseline_value: round(bareGrowth, 1),
           // Lower is better; a floor of 1 MiB keeps a near-zero baseline from exploding the ratio.
           ratio: round(Math.max(bareGrowth, 1) / Math.max(growth, 1), 3),
-          runs: productRss.length,
-          notes: {
-            first_upload_mib: round(productRss[0]! / MiB, 1),
-            median_upload_mib: round(median(productRss) / MiB, 1),
-          },
-        },
+          runs: rss[kind].length,
+          notes: { median_upload_mib: round(median(rss[kind]) / MiB, 1) },
+        };
+      };
+      const cpuResult = (kind: 'multipart' | 'tus', label: string): BenchResult => ({
+        name: `${label}: server CPU seconds per GiB`,
+        unit: 's/GiB',
+        value: round(median(cpu[kind])),
+        baseline_name: 'bare http pipe to file',
+        baseline_value: round(median(cpu.bare)),
+        // Lower is better.
+        ratio: round(median(cpu.bare) / median(cpu[kind]), 3),
+        runs: cpu[kind].length,
+      });
+      return [
+        throughput(`upload ${size / MiB} MiB`, measuredMultipart, 'bare http pipe to file'),
+        throughput(`tus upload ${size / MiB} MiB`, measuredTus, 'bare http pipe to file'),
+        cpuResult('multipart', 'upload'),
+        cpuResult('tus', 'tus upload'),
+        memory('multipart', 'upload'),
+        memory('tus', 'tus upload'),
       ];
     } finally {
       user.close();

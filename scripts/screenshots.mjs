@@ -121,7 +121,7 @@ window.__makeFile = async (key) => {
     pdf: () => pdf('quarterly-report.pdf'), audio: () => wav(7, 'voice-note.wav'), video: () => webm('screen-recording.webm'),
     text: () => new File([text], 'server.log', { type: 'text/plain' }),
     big: () => bytes(90_000_000, 'dataset.bin'), offline: () => bytes(2_000_000, 'backup.bin'),
-    stream: () => bytes(60_000_000, 'archive.bin'), revoked: () => bytes(40_000, 'draft.bin'),
+    stream: () => bytes(100_000_000, 'archive.bin'), revoked: () => bytes(40_000, 'draft.bin'),
   };
   return make[key]();
 };

@@ -156,6 +156,22 @@ export interface HostDefaultsContext {
 }
 
 /**
+ * Every hook of `host`, own or inherited (an adapter may be a class instance), bound to
+ * it; other fields (e.g. `federation`) as they are.
+ */
+function hooksOf(host: object): Record<string, unknown> {
+  const hooks: Record<string, unknown> = {};
+  for (let at = host; at && at !== Object.prototype; at = Object.getPrototypeOf(at) as object) {
+    for (const key of Object.getOwnPropertyNames(at)) {
+      if (key === 'constructor' || Object.hasOwn(hooks, key)) continue;
+      const value = (host as Record<string, unknown>)[key];
+      hooks[key] = typeof value === 'function' ? value.bind(host) : value;
+    }
+  }
+  return hooks;
+}
+
+/**
  * The complete adapter: the host's hooks, plus defaults for those it left out (see each
  * hook's `@default`), with `authenticate`'s answer normalized to a {@link HostUser}.
  */
@@ -168,7 +184,7 @@ export function withHostDefaults(
     host.isMember?.bind(host) ??
     (async (username: string, roomId: string) => (await listRoomIds!(username)).includes(roomId));
   return {
-    ...host,
+    ...hooksOf(host),
     async authenticate(input) {
       const answer = await host.authenticate(input);
       if (typeof answer === 'string')

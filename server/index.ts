@@ -94,6 +94,9 @@ export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
 
+/** Name of the shared secret that signs relay session ids. */
+const RELAY_SESSION_SECRET = 'relay-session-key';
+
 /** How often idle relay sessions are looked for. */
 const RELAY_SWEEP_INTERVAL_MS = 30_000;
 
@@ -226,6 +229,11 @@ export function createChatFilesServer(options: ChatFilesServerOptions): ChatFile
   };
   let stopSweep: () => Promise<void> = async () => {};
   const ready = (async () => {
+    // Without a configured key, every node sharing the store signs relay sessions with
+    // the one the store holds (on SQLite, one node's own).
+    if (resolved.relaySessionKey === null) {
+      relay.useKey(await store.sharedSecret(RELAY_SESSION_SECRET));
+    }
     await blobs.init();
     await reconcileOnce(ctx);
     stopSweep = startStartupSweep(ctx);

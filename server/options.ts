@@ -69,7 +69,7 @@ export interface ChatFilesServerOptions {
   /**
    * Key (at least 16 bytes) that signs relay session ids. Every node of one deployment
    * must be given the same key so that any node can check a session another opened.
-   * @default a random key for this process (fine on a single node)
+   * @default a secret kept in the metadata store, shared by every node that shares the store
    */
   relaySessionKey?: string | Buffer;
   /** Locks of tus uploads; pass a shared one (e.g. `RedisLocker`) when several nodes serve uploads. @default in memory */
@@ -135,7 +135,7 @@ export function resolveServerOptions(options: ChatFilesServerOptions): ResolvedS
   if (typeof host?.isMember !== 'function' && typeof host?.listRoomIds !== 'function') {
     missing.push('isMember (or listRoomIds)');
   }
-  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds'] as const) {
+  for (const name of ['getRoom', 'postMessage', 'displayName', 'listRoomIds', 'isAdmin'] as const) {
     if (host?.[name] !== undefined && typeof host[name] !== 'function') {
       missing.push(`${name} as a function`);
     }

@@ -106,27 +106,48 @@ export async function reconcileStorage(
 
 /** Runs start-up reconciliation under the retention lease (skipped while another node runs it). */
 export async function reconcileOnce(ctx: ServerContext): Promise<void> {
-  await ctx.store.withLease(RETENTION_LEASE, () => reconcileStorage(ctx));
+  await countedRun(ctx, 'reconcile', () =>
+    ctx.store.withLease(RETENTION_LEASE, () => reconcileStorage(ctx)),
+  );
+}
+
+/** Runs a leased job and counts the run in the node's metrics (ok, skipped or error). */
+async function countedRun<T extends { ran: boolean }>(
+  ctx: ServerContext,
+  job: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await run();
+    ctx.metrics.jobRun(job, result.ran ? 'ok' : 'skipped');
+    return result;
+  } catch (error) {
+    ctx.metrics.jobRun(job, 'error');
+    throw error;
+  }
 }
 
 /** Runs every retention rule once, unless another node is running them right now. */
 export async function runCleanup(ctx: ServerContext): Promise<CleanupReport> {
   await ctx.ready;
-  const lease = await ctx.store.withLease(RETENTION_LEASE, async () => {
-    const now = ctx.now();
-    const { temp_cache_minutes: minutes, max_total_storage_bytes: cap } = ctx.config.server_seeding;
-    let expired = 0;
-    const cutoff = expiryCutoff(now, minutes);
-    if (cutoff !== null) {
-      const result = await expireUnclaimed(ctx.store, cutoff, now);
-      expired = result.removed.length;
-      await completeRemoval(ctx, result, 'expired');
-    }
-    const eviction = await enforceCap(ctx.store, cap, now);
-    await completeRemoval(ctx, eviction, 'evicted');
-    const { leftovers, missing } = await reconcileStorage(ctx);
-    return { expired, evicted: eviction.removed.length, leftovers, missing, ran: true };
-  });
+  const lease = await countedRun(ctx, 'cleanup', () =>
+    ctx.store.withLease(RETENTION_LEASE, async () => {
+      const now = ctx.now();
+      const { temp_cache_minutes: minutes, max_total_storage_bytes: cap } =
+        ctx.config.server_seeding;
+      let expired = 0;
+      const cutoff = expiryCutoff(now, minutes);
+      if (cutoff !== null) {
+        const result = await expireUnclaimed(ctx.store, cutoff, now);
+        expired = result.removed.length;
+        await completeRemoval(ctx, result, 'expired');
+      }
+      const eviction = await enforceCap(ctx.store, cap, now);
+      await completeRemoval(ctx, eviction, 'evicted');
+      const { leftovers, missing } = await reconcileStorage(ctx);
+      return { expired, evicted: eviction.removed.length, leftovers, missing, ran: true };
+    }),
+  );
   return lease.ran ? lease.value : { expired: 0, evicted: 0, leftovers: 0, missing: 0, ran: false };
 }
 

@@ -114,3 +114,56 @@ export async function download(
     );
   }
 }
+
+/**
+ * Uploads `filePath` by tus 1.0: creates the upload at `endpoint` with `metadata`, then
+ * sends the whole file in one PATCH streamed from disk (as a tus client that is never
+ * cut off does). Resolves with the final PATCH's status and text.
+ */
+export async function uploadTus(
+  endpoint: string,
+  filePath: string,
+  size: number,
+  metadata: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const encoded = Object.entries(metadata)
+    .map(([key, value]) => `${key} ${Buffer.from(value).toString('base64')}`)
+    .join(',');
+  const created = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      ...headers,
+      'tus-resumable': '1.0.0',
+      'upload-length': String(size),
+      'upload-metadata': encoded,
+    },
+  });
+  const location = created.headers.get('location');
+  if (created.status !== 201 || !location) {
+    return { status: created.status, body: await created.text() };
+  }
+  const req = request(new URL(location, endpoint), {
+    method: 'PATCH',
+    headers: {
+      ...headers,
+      'tus-resumable': '1.0.0',
+      'upload-offset': '0',
+      'content-type': 'application/offset+octet-stream',
+      'content-length': String(size),
+    },
+  });
+  req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(new Error(`PATCH ${location}: timed out`)));
+  const answered = new Promise<IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', reject);
+  });
+  const sent = pipeline(createReadStream(filePath, { highWaterMark: READ_CHUNK }), req).catch(
+    () => undefined,
+  );
+  const response = await answered;
+  let text = '';
+  for await (const chunk of response as AsyncIterable<Buffer>) text += chunk.toString();
+  await sent;
+  return { status: response.statusCode ?? 0, body: text };
+}

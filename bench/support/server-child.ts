@@ -98,6 +98,8 @@ const SAMPLE_MS = 20;
 let sampler: NodeJS.Timeout | null = null;
 let rssBefore = 0;
 let rssPeak = 0;
+/** CPU time of the whole process (every thread, the hashing workers included). */
+let cpuBefore = process.cpuUsage();
 const sample = () => {
   const rss = process.memoryUsage.rss();
   if (rss > rssPeak) rssPeak = rss;
@@ -109,6 +111,7 @@ process.on('message', (message: ChildRequest) => {
       globalThis.gc?.();
       rssBefore = process.memoryUsage.rss();
       rssPeak = rssBefore;
+      cpuBefore = process.cpuUsage();
       if (sampler) clearInterval(sampler);
       sampler = setInterval(sample, SAMPLE_MS);
       send({ type: 'memory-started' });
@@ -117,7 +120,16 @@ process.on('message', (message: ChildRequest) => {
       if (sampler) clearInterval(sampler);
       sampler = null;
       sample();
-      send({ type: 'memory', before: rssBefore, peak: rssPeak, idle: rssIdle });
+      {
+        const cpu = process.cpuUsage(cpuBefore);
+        send({
+          type: 'memory',
+          before: rssBefore,
+          peak: rssPeak,
+          idle: rssIdle,
+          cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        });
+      }
       break;
     case 'exit':
       void chat.close().finally(() => bare.close(() => process.exit(0)));

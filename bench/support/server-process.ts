@@ -13,7 +13,7 @@ export type ChildRequest = { type: 'memory-start' } | { type: 'memory-stop' } | 
 export type ChildReply =
   | { type: 'ready'; appPort: number; barePort: number; bareDir: string }
   | { type: 'memory-started' }
-  | { type: 'memory'; before: number; peak: number; idle: number };
+  | { type: 'memory'; before: number; peak: number; idle: number; cpuSeconds: number };
 
 /** A running server process. */
 export interface ServerProcess {
@@ -29,7 +29,7 @@ export interface ServerProcess {
    */
   measureMemory<T>(
     work: () => Promise<T>,
-  ): Promise<{ result: T; rssGrowth: number; rssOverIdle: number }>;
+  ): Promise<{ result: T; rssGrowth: number; rssOverIdle: number; cpuSeconds: number }>;
   stop(): Promise<void>;
 }
 
@@ -79,8 +79,8 @@ export async function startServerProcess(
       const result = await work();
       const stopped = next('memory');
       request({ type: 'memory-stop' });
-      const { before, peak, idle } = await stopped;
-      return { result, rssGrowth: peak - before, rssOverIdle: peak - idle };
+      const { before, peak, idle, cpuSeconds } = await stopped;
+      return { result, rssGrowth: peak - before, rssOverIdle: peak - idle, cpuSeconds };
     },
     async stop() {
       if (child.exitCode !== null) return;

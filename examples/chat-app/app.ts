@@ -297,13 +297,13 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       res.setHeader('Vary', 'Origin');
       res.setHeader(
         'Access-Control-Expose-Headers',
-        'Content-Range, Content-Length, ETag, Accept-Ranges',
+        'Content-Range, Content-Length, ETag, Accept-Ranges, Location, Upload-Offset, Upload-Length, Upload-Expires, Tus-Resumable',
       );
       if (req.method === 'OPTIONS') {
-        res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, DELETE');
+        res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE');
         res.setHeader(
           'Access-Control-Allow-Headers',
-          'Authorization, Content-Type, Range, If-Range',
+          'Authorization, Content-Type, Range, If-Range, Tus-Resumable, Upload-Length, Upload-Offset, Upload-Metadata, Upload-Checksum',
         );
         res.setHeader('Access-Control-Max-Age', '600');
         res.status(204).end();

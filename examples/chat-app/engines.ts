@@ -35,11 +35,20 @@ export async function openEngines(env: {
     }
   }
   if (env.REDIS_URL) {
-    const client = createClient({ url: env.REDIS_URL });
-    // Reconnection is automatic; errors are reported by readiness instead of crashing.
+    let started = false;
+    const client = createClient({
+      url: env.REDIS_URL,
+      socket: {
+        // At start a refused connection is a wrong REDIS_URL: fail. Later, Redis is only
+        // away for a while: keep trying, at most every 2 s (readiness says 503 meanwhile).
+        reconnectStrategy: (retries: number, cause: Error) =>
+          started ? Math.min(100 * 2 ** retries, 2000) : cause,
+      },
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
+      started = true;
     } catch (error) {
       await engines.store?.close();
       throw new Error(`REDIS_URL: cannot connect: ${(error as Error).message}`);
@@ -49,7 +58,9 @@ export async function openEngines(env: {
     engines.adapter = createAdapter(client as unknown as Parameters<typeof createAdapter>[0]);
     engines.checks.redis = () => client.ping();
     engines.close = async () => {
-      await client.close().catch(() => undefined);
+      // A graceful close waits for Redis to answer queued commands; without Redis, drop them.
+      if (client.isReady) await client.close().catch(() => undefined);
+      else client.destroy();
     };
   }
   return engines;

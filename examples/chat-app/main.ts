@@ -48,7 +48,11 @@ async function main(): Promise<void> {
     store: engines.store,
     socketAdapter: engines.adapter,
     readinessChecks: engines.checks,
-    files: { ...(relaySessionKey ? { relaySessionKey } : {}) },
+    files: {
+      // The SDK's metadata goes to the same database; its relay key then comes from there too.
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+      ...(relaySessionKey ? { relaySessionKey } : {}),
+    },
   });
   const bound = await chat.listen(port);
   log.info({ port: bound }, `ready at http://localhost:${bound}`);

@@ -92,7 +92,7 @@ export class FederationService implements ChatFilesFederation {
     this.directory = new PeerDirectory(this.peers, options.fetchImpl);
     this.nonces = new PersistentNonceStore(ctx.store);
     this.sender = new EnvelopeSender(
-      { origin, keys: this.keys, directory: this.directory, logger: ctx.logger, now: ctx.now },
+      { origin, keys: this.keys, directory: this.directory, now: ctx.now },
       { fetchImpl: options.fetchImpl, ...options.sender },
     );
     this.outbox = new FederationOutbox(
@@ -261,18 +261,18 @@ export class FederationService implements ChatFilesFederation {
    * sent once more.
    */
   private async deliverOnce(peer: string, envelope: Envelope): Promise<DeliveryResult> {
-    const first = await this.sender.sendOnce(peer, envelope);
+    const first = await this.sender.send(peer, envelope);
     if (first.delivered || first.status !== 404 || envelope.type !== 'message') return first;
     const room = await this.ctx.host.getRoom(envelope.room_id);
     if (!this.peersOf(room).includes(peer)) return first;
-    const announced = await this.sender.sendOnce(
+    const announced = await this.sender.send(
       peer,
       this.checked({
         type: 'room',
         room: { id: envelope.room_id, name: room!.name.slice(0, MAX_ROOM_NAME) },
       }),
     );
-    return announced.delivered ? this.sender.sendOnce(peer, envelope) : first;
+    return announced.delivered ? this.sender.send(peer, envelope) : first;
   }
 
   /** Validates an outgoing envelope as a peer would, so a bad one fails here, loudly. */

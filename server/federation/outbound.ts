@@ -1,11 +1,10 @@
 /**
  * Delivering envelopes to peer instances: a signed POST to the peer's
  * `${api_base}/federation/v1/messages` (api_base from its `/.well-known/chat-files`),
- * each attempt freshly signed and time-limited, retried with backoff while the failure
- * may pass (network errors, timeouts, 408, 429, 5xx). Envelopes carry share tokens in
- * their URLs, so no body is ever logged.
+ * each attempt freshly signed and time-limited. One call is one attempt; retries are the
+ * outbox's job (`outbox.ts`). Envelopes carry share tokens in their URLs, so no body is
+ * ever logged.
  */
-import type { Logger } from '../options.js';
 import { serializeEnvelope, type Envelope } from './envelope.js';
 import type { PeerDirectory } from './peer-directory.js';
 import { signRequest, type InstanceKeys } from './signing.js';
@@ -15,10 +14,6 @@ export const MESSAGES_PATH = '/federation/v1/messages';
 
 /** Tunables of {@link EnvelopeSender}. */
 export interface SenderOptions {
-  /** Attempts in all, the first included. @default 4 */
-  attempts?: number;
-  /** Wait before the first retry; each later one waits four times longer. @default 500 */
-  baseDelayMs?: number;
   /** Longest one attempt may take. @default 5000 */
   timeoutMs?: number;
   /** @default globalThis.fetch */
@@ -44,11 +39,9 @@ const retriable = (status: number) =>
 export const mayRetry = (result: DeliveryResult): boolean =>
   !result.delivered && (result.status === undefined || retriable(result.status));
 
-/** Sends signed envelopes to peers; `close()` cancels pending retries. */
+/** Sends signed envelopes to peers; `close()` cancels attempts in progress. */
 export class EnvelopeSender {
   private readonly controller = new AbortController();
-  private readonly attempts: number;
-  private readonly baseDelayMs: number;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
 
@@ -57,41 +50,23 @@ export class EnvelopeSender {
       origin: string;
       keys: Pick<InstanceKeys, 'privateKey'> | Promise<Pick<InstanceKeys, 'privateKey'>>;
       directory: PeerDirectory;
-      logger: Logger;
       now: () => number;
     },
     options: SenderOptions = {},
   ) {
-    this.attempts = options.attempts ?? 4;
-    this.baseDelayMs = options.baseDelayMs ?? 500;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.fetchImpl = options.fetchImpl ?? fetch;
   }
 
-  /** Delivers `envelope` to `peer`, retrying transient failures; never throws. */
-  async send(peer: string, envelope: Envelope): Promise<DeliveryResult> {
-    const body = serializeEnvelope(envelope);
-    let last: DeliveryResult = { origin: peer, delivered: false, code: 'closed' };
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
-      if (this.controller.signal.aborted) break;
-      last = await this.attempt(peer, body);
-      if (last.delivered) return last;
-      if (last.status !== undefined && !retriable(last.status)) break;
-      if (attempt < this.attempts) await this.sleep(this.baseDelayMs * 4 ** (attempt - 1));
+  /** One attempt at delivering `envelope` to `peer`; never throws. */
+  send(peer: string, envelope: Envelope): Promise<DeliveryResult> {
+    if (this.controller.signal.aborted) {
+      return Promise.resolve({ origin: peer, delivered: false, code: 'closed' });
     }
-    if (this.controller.signal.aborted) return last;
-    this.deps.logger.warn(
-      `federation: ${envelope.type} to ${peer} not delivered (${last.status ?? 'no answer'} ${last.code ?? ''})`.trim(),
-    );
-    return last;
-  }
-
-  /** One attempt, no retry; never throws. */
-  sendOnce(peer: string, envelope: Envelope): Promise<DeliveryResult> {
     return this.attempt(peer, serializeEnvelope(envelope));
   }
 
-  /** Stops every pending and future delivery. */
+  /** Stops every attempt in progress and refuses new ones. */
   close(): void {
     this.controller.abort();
   }
@@ -133,19 +108,5 @@ export class EnvelopeSender {
     } catch {
       return { origin: peer, delivered: false, code: 'unreachable' };
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.controller.signal;
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 }

@@ -91,8 +91,11 @@ export async function serveServerCopy(
   const mode: DownloadMode = options.streamOnly ? 'proxy' : ctx.config.server_seeding.download;
   const range = req.get('range');
 
-  if (mode === 'redirect' && ctx.blobs.signedUrl && !needsServer(header, range, etag)) {
-    const url = await ctx.blobs.signedUrl(blobId, {
+  // A presigned URL is signed for GET; HEAD is answered here, from the object's size.
+  const sign =
+    mode === 'redirect' && req.method === 'GET' ? ctx.blobs.signedUrl?.bind(ctx.blobs) : undefined;
+  if (sign && !needsServer(header, range, etag)) {
+    const url = await sign(blobId, {
       expiresInSeconds: ctx.config.server_seeding.presign_expiry_seconds,
       contentType: file.mime_type,
       contentDisposition: disposition,

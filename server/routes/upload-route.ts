@@ -13,6 +13,7 @@ import { ChatFilesError } from '../errors.js';
 import type { StoredFile } from '../store/metadata-store.js';
 import { receivedUpload, StreamingUploadStorage } from '../upload-storage.js';
 import { acceptUpload } from '../uploads/accept-upload.js';
+import { warmHashPool } from '../uploads/hash-pool.js';
 import { admitUpload, parseUploadFileId } from '../uploads/authorize-upload.js';
 import { watchIdleBody } from '../uploads/idle-timeout.js';
 import type { ReceivedBlob } from '../uploads/receive-into-blob.js';
@@ -88,6 +89,7 @@ function receive(
 /** Builds the handler of `POST /upload`. */
 export function uploadRoute(ctx: ServerContext): RequestHandler {
   const { config } = ctx;
+  if (config.server_seeding.enabled) warmHashPool();
   const fileIdMismatch = () =>
     new ChatFilesError('ERR_VALIDATION', 'The file_id field and ?file_id= name different files.');
 

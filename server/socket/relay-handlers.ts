@@ -52,14 +52,20 @@ const RELAY_CLOSED = 'chat-files:relay-closed';
  * adapter defines it only to print a warning, and it has no other node to tell anyway.
  */
 function spansNodes(io: ChatFilesIo): boolean {
+  const known = spanning.get(io);
+  if (known !== undefined) return known;
   let proto: object | null = Object.getPrototypeOf(io.of('/').adapter) as object | null;
   while (proto && !Object.prototype.hasOwnProperty.call(proto, 'serverSideEmit')) {
     proto = Object.getPrototypeOf(proto) as object | null;
   }
   // The base adapter is the class right above EventEmitter.
   const parent = proto ? (Object.getPrototypeOf(proto) as object | null) : null;
-  return parent !== null && parent !== EventEmitter.prototype;
+  const spans = parent !== null && parent !== EventEmitter.prototype;
+  spanning.set(io, spans);
+  return spans;
 }
+
+const spanning = new WeakMap<ChatFilesIo, boolean>();
 
 /** Sends a relay notice to the other nodes, when there can be any. */
 function announce(io: ChatFilesIo, event: string, payload: unknown): void {
@@ -79,11 +85,19 @@ export function listenToRelayNotices(ctx: ServerContext, io: ChatFilesIo): () =>
   const onClosed = (sessionId: unknown) => {
     if (typeof sessionId === 'string' && sessionId.length <= 200) ctx.relay.close(sessionId);
   };
+  // A frame, ack or completion another node forwards to a socket that may be here.
+  const onForward = (socketId: unknown, event: unknown, message: unknown) => {
+    if (typeof socketId !== 'string' || !FORWARDED.has(event as string)) return;
+    if (io.sockets.sockets.has(socketId))
+      loosely(io.local.to(socketId)).emit(event as RelayEvent, message);
+  };
   io.on(RELAY_OPENED, onOpened);
   io.on(RELAY_CLOSED, onClosed);
+  io.on(RELAY_FORWARD, onForward);
   return () => {
     io.off(RELAY_OPENED, onOpened);
     io.off(RELAY_CLOSED, onClosed);
+    io.off(RELAY_FORWARD, onForward);
   };
 }
 
@@ -97,13 +111,39 @@ function isNotice(value: unknown): value is RelaySessionNotice {
   );
 }
 
+/** Server-side event carrying a relay message to the node that holds its target socket. */
+const RELAY_FORWARD = 'chat-files:relay-forward';
+/** The relay events that travel by {@link RELAY_FORWARD}. */
+const FORWARDED = new Set([
+  'chat:file:relay_chunk',
+  'chat:file:relay_ack',
+  'chat:file:relay_complete',
+]);
+
 /**
- * The way to one socket for frames and acks: straight to it when it is connected to this
- * node (no round trip through the adapter's broker for every frame), otherwise through
- * the adapter, which reaches it on whichever node holds it.
+ * Sends a frame, ack or completion to one socket: straight to it when it is connected to
+ * this node; otherwise as a server-side event that the node holding it passes on. Adapters
+ * carry server-side events without keeping them (the Redis streams adapter uses pub/sub
+ * for them, in order, with binary as is), where a room broadcast would be written to the
+ * stream, base64-encoded, and read back by every node: the relay's bytes are
+ * short-lived, and a frame lost to a broken broker connection is re-requested by the
+ * receiver after its stall timeout anyway.
  */
-function toSocket(io: ChatFilesIo, socketId: string) {
-  return io.sockets.sockets.has(socketId) ? io.local.to(socketId) : io.to(socketId);
+function sendToSocket(io: ChatFilesIo, socketId: string, event: RelayEvent, message: object): void {
+  if (io.sockets.sockets.has(socketId)) loosely(io.local.to(socketId)).emit(event, message);
+  else if (spansNodes(io)) io.serverSideEmit(RELAY_FORWARD, socketId, event, message);
+  else loosely(io.to(socketId)).emit(event, message);
+}
+
+/** The relay events a node forwards to a socket another node holds. */
+type RelayEvent = 'chat:file:relay_chunk' | 'chat:file:relay_ack' | 'chat:file:relay_complete';
+
+/**
+ * A broadcast target emitting a relay event whose payload was checked where it was made
+ * (on this node or on the node that forwarded it).
+ */
+function loosely(target: object): { emit(event: RelayEvent, message: unknown): void } {
+  return target as { emit(event: RelayEvent, message: unknown): void };
 }
 
 /** Frames may always be this large, whatever `chunk_size` says. */
@@ -136,6 +176,8 @@ function parseRelayRequest(raw: unknown): RelayRequestPayload {
 }
 
 async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequestPayload) {
+  // Sessions are signed with the shared key, which is loaded while getting ready.
+  await ctx.ready;
   const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
   const sourceUsername = p.source_username;
   const sourceSocketId = p.source_socket_id;
@@ -232,7 +274,7 @@ function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
   }
   ctx.relay.touch(session, now);
   ctx.metrics.bytesSent('relay', length ?? textLength ?? 0);
-  toSocket(io, requesterSocketId).emit('chat:file:relay_chunk', {
+  sendToSocket(io, requesterSocketId, 'chat:file:relay_chunk', {
     session_id: session.id,
     source_socket_id: socket.id,
     file_id: fileId,
@@ -261,7 +303,7 @@ function relayAck({ ctx, io, socket }: SocketScope, p: RelayAckPayload) {
   if (!session) throw noSession();
   const receivedThrough = p.received_through;
   ctx.relay.touch(session, now);
-  toSocket(io, sourceSocketId).emit('chat:file:relay_ack', {
+  sendToSocket(io, sourceSocketId, 'chat:file:relay_ack', {
     session_id: session.id,
     requester_socket_id: socket.id,
     file_id: fileId,
@@ -286,7 +328,7 @@ function relayComplete({ ctx, io, socket }: SocketScope, p: RelayCompletePayload
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
   ctx.metrics.transferCompleted('relay');
-  toSocket(io, requesterSocketId).emit('chat:file:relay_complete', {
+  sendToSocket(io, requesterSocketId, 'chat:file:relay_complete', {
     session_id: session.id,
     source_socket_id: socket.id,
     file_id: fileId,

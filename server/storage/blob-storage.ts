@@ -44,8 +44,23 @@ export interface SignedUrlOptions {
   cacheControl?: string;
 }
 
+/** A finished local file taken over as a blob: not visible until committed. */
+export interface AdoptedBlob {
+  /** The id the blob will have once committed. */
+  readonly id: string;
+  /** Makes the blob visible under {@link id}. */
+  commit(): Promise<void>;
+  /** Discards the blob. Idempotent. */
+  abort(): Promise<void>;
+}
+
 /** Where blobs are kept. */
 export interface BlobStorage {
+  /**
+   * Optional: takes over a finished file on the local disk (moved, not copied), or
+   * resolves `null` when it cannot (another file system). The file is gone afterwards.
+   */
+  adopt?(filePath: string): Promise<AdoptedBlob | null>;
   /** Prepares the storage (creates directories). */
   init(): Promise<void>;
   /** Starts a new blob. */

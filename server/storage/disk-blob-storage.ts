@@ -5,10 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BlobStorage, BlobWriter, ByteRange } from './blob-storage.js';
+import type { AdoptedBlob, BlobStorage, BlobWriter, ByteRange } from './blob-storage.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const PART_SUFFIX = '.part';
@@ -76,6 +76,39 @@ export class DiskBlobStorage implements BlobStorage {
   async create(): Promise<BlobWriter> {
     const id = randomBytes(16).toString('hex');
     return new DiskBlobWriter(id, this.pathOf(id) + PART_SUFFIX, this.pathOf(id));
+  }
+
+  async adopt(filePath: string): Promise<AdoptedBlob | null> {
+    const id = randomBytes(16).toString('hex');
+    const partPath = this.pathOf(id) + PART_SUFFIX;
+    const finalPath = this.pathOf(id);
+    // Durable before it is named, as a written blob is (its stream fsyncs on close).
+    const handle = await open(filePath, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(filePath, partPath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EXDEV') return null;
+      throw error;
+    }
+    let settled = false;
+    return {
+      id,
+      commit: async () => {
+        if (settled) throw new Error('blob already settled');
+        settled = true;
+        await rename(partPath, finalPath);
+      },
+      abort: async () => {
+        if (settled) return;
+        settled = true;
+        await unlink(partPath).catch(ignoreMissing);
+      },
+    };
   }
 
   read(id: string, range?: ByteRange): Readable {

@@ -90,6 +90,9 @@ class S3BlobWriter implements BlobWriter {
     startUpload: (body: Readable) => Upload,
   ) {
     const { body } = this;
+    // The upload reads the body; once it has stopped, nothing else listens for errors,
+    // and destroying the body then must not become an uncaught exception.
+    body.on('error', () => {});
     const upload = startUpload(body);
     // Failures of the upload end the writable; without this a write would wait forever
     // on a body nobody reads any more.
@@ -154,6 +157,7 @@ class S3BlobWriter implements BlobWriter {
 export class S3BlobStorage implements BlobStorage {
   /** The client in use (its credentials come from the SDK's default chain). */
   readonly client: S3Client;
+  /** The bucket holding the blobs. */
   readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;

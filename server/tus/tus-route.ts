@@ -25,13 +25,13 @@ import {
   parseUploadFileId,
 } from '../uploads/authorize-upload.js';
 import { watchIdleBody } from '../uploads/idle-timeout.js';
-import { receiveIntoBlob } from '../uploads/receive-into-blob.js';
-import { overSharedSizeError } from '../uploads/upload-errors.js';
+import { receiveIntoBlob, type ReceivedBlob } from '../uploads/receive-into-blob.js';
+import { overSharedSizeError, uploadFailure } from '../uploads/upload-errors.js';
 import type { UploadPass } from '../uploads/upload-gate.js';
 import {
   CHECKSUM_ALGORITHM,
-  declaredChecksum,
   TusFileStore,
+  writeScope,
   tusErrorOf,
   type TusError,
 } from './tus-file-store.js';
@@ -172,6 +172,8 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
       return `${express.baseUrl}/tus/${id}`;
     },
     relativeLocation: true,
+    // Cross-origin access is the host's decision (its CORS middleware), not the tus server's.
+    allowedOrigins: () => false,
     onUploadFinish: async (req, upload) => {
       const { record } = scope.get(expressRequest(req))!;
       const body = await finish(record, upload.id);
@@ -194,6 +196,28 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
   });
 
   /**
+   * The bytes of a complete upload as a blob to accept. When this process hashed every
+   * byte as it arrived and the blob storage can take the file over, nothing is read
+   * again; otherwise the file is read once into a new blob, hashed on the way.
+   */
+  const takeBytes = async (record: StoredFile, uploadId: string): Promise<ReceivedBlob> => {
+    const pieceSize = record.manifest?.piece_size ?? config.piece_size;
+    const digest = await store.takeDigest(uploadId, record.size, pieceSize);
+    if (digest && ctx.blobs.adopt) {
+      const blob = await ctx.blobs
+        .adopt(path.join(store.directory, uploadId))
+        .catch((error: unknown) => {
+          throw uploadFailure(error, record.size);
+        });
+      if (blob) {
+        await store.forget(uploadId);
+        return { writer: blob, digest };
+      }
+    }
+    return receiveIntoBlob(ctx, record, store.read(uploadId));
+  };
+
+  /**
    * Hands a complete upload to the acceptance step and removes its tus copy, accepted or
    * refused for good (a refused upload starts again from a new creation).
    */
@@ -201,8 +225,7 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
     try {
       // The file may have been stored, deleted or left its room while the bytes came.
       const current = await authorizeUpload(ctx, record.sender, record.id);
-      const received = await receiveIntoBlob(ctx, current, store.read(uploadId));
-      return await acceptUpload(ctx, current, received);
+      return await acceptUpload(ctx, current, await takeBytes(current, uploadId));
     } catch (error) {
       throw tusErrorOf(error) ?? error;
     } finally {
@@ -260,7 +283,8 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
   ): Promise<void> => {
     scope.set(req, { record });
     try {
-      await declaredChecksum.run(checksum, () => tus.handle(req, res));
+      const pieceSize = record.manifest?.piece_size ?? config.piece_size;
+      await writeScope.run({ checksum, pieceSize }, () => tus.handle(req, res));
     } finally {
       scope.delete(req);
     }

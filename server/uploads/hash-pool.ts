@@ -28,8 +28,11 @@ parentPort.on('message', (m) => {
     });
   } else if (m.type === 'data') {
     const s = sessions.get(m.id);
-    if (!s) return;
-    const chunk = Buffer.from(m.data);
+    if (!s) {
+      parentPort.postMessage({ type: 'ack', id: m.id, bytes: m.length, data: m.data }, [m.data]);
+      return;
+    }
+    const chunk = Buffer.from(m.data, 0, m.length);
     s.sha256.update(chunk);
     s.md5.update(chunk);
     let offset = 0;
@@ -40,7 +43,8 @@ parentPort.on('message', (m) => {
       offset += take;
       if (s.fill === s.pieceSize) closePiece(s);
     }
-    parentPort.postMessage({ type: 'ack', id: m.id, bytes: chunk.length });
+    // The buffer goes back to be filled again: no allocation per batch, nothing for GC.
+    parentPort.postMessage({ type: 'ack', id: m.id, bytes: m.length, data: m.data }, [m.data]);
   } else if (m.type === 'end') {
     const s = sessions.get(m.id);
     if (!s) return;
@@ -62,7 +66,7 @@ const BATCH_BYTES = 1024 * 1024;
  * Bytes sent to a worker and not yet hashed, per session, before the session stops
  * accepting more; it bounds memory when the disk or network outruns the hashing.
  */
-const MAX_IN_FLIGHT_BYTES = 8 * 1024 * 1024;
+const MAX_IN_FLIGHT_BYTES = 4 * 1024 * 1024;
 /** Workers in the pool: one per core, at most four, since each upload uses one. */
 const POOL_SIZE = Math.max(1, Math.min(4, availableParallelism()));
 
@@ -75,7 +79,7 @@ export interface SessionDigest {
 }
 
 type WorkerReply =
-  | { type: 'ack'; id: number; bytes: number }
+  | { type: 'ack'; id: number; bytes: number; data: ArrayBuffer }
   | { type: 'digest'; id: number; sha256: string; md5: string; pieces: string[] };
 
 interface PooledWorker {
@@ -85,6 +89,24 @@ interface PooledWorker {
 
 const pool: PooledWorker[] = [];
 let nextSessionId = 1;
+/** Batch buffers back from the workers, to be filled again (at most what may be in flight). */
+const spareBuffers: ArrayBuffer[] = [];
+const MAX_SPARE_BUFFERS = 6;
+
+function batchBuffer(bytes: number): ArrayBuffer {
+  if (bytes <= BATCH_BYTES) {
+    const spare = spareBuffers.pop();
+    if (spare) return spare;
+    return new ArrayBuffer(BATCH_BYTES);
+  }
+  return new ArrayBuffer(bytes);
+}
+
+function returnBuffer(buffer: ArrayBuffer): void {
+  if (buffer.byteLength === BATCH_BYTES && spareBuffers.length < MAX_SPARE_BUFFERS) {
+    spareBuffers.push(buffer);
+  }
+}
 
 function spawn(): PooledWorker {
   const entry: PooledWorker = {
@@ -94,7 +116,9 @@ function spawn(): PooledWorker {
   // Idle workers never keep the host process alive.
   entry.worker.unref();
   entry.worker.on('message', (reply: WorkerReply) => {
-    entry.sessions.get(reply.id)?.receive(reply);
+    const session = entry.sessions.get(reply.id);
+    if (session) session.receive(reply);
+    else if (reply.type === 'ack') returnBuffer(reply.data);
   });
   const fail = (error: Error) => {
     const index = pool.indexOf(entry);
@@ -117,6 +141,14 @@ function pickWorker(): PooledWorker {
     return entry;
   }
   return pool.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
+}
+
+/**
+ * Starts one hashing worker ahead of the first upload, so that upload neither waits for
+ * a thread to boot nor is the moment the process grows by a thread's footprint.
+ */
+export function warmHashPool(): void {
+  if (pool.length === 0) pool.push(spawn());
 }
 
 /**
@@ -177,23 +209,26 @@ export class HashSession {
 
   private send(): void {
     if (this.batchBytes === 0) return;
-    // A fresh buffer the worker can own: transferring it costs no copy.
-    const data = Buffer.concat(this.batch, this.batchBytes);
-    const buffer =
-      data.byteOffset === 0 && data.byteLength === data.buffer.byteLength
-        ? data.buffer
-        : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
-    this.inFlight += this.batchBytes;
+    // One copy into a buffer the worker owns while it hashes (transferred, not cloned)
+    // and hands back afterwards.
+    const length = this.batchBytes;
+    const buffer = batchBuffer(length);
+    const target = new Uint8Array(buffer);
+    let offset = 0;
+    for (const chunk of this.batch) {
+      target.set(chunk, offset);
+      offset += chunk.length;
+    }
+    this.inFlight += length;
     this.batch = [];
     this.batchBytes = 0;
-    this.owner.worker.postMessage({ type: 'data', id: this.id, data: buffer }, [
-      buffer as ArrayBuffer,
-    ]);
+    this.owner.worker.postMessage({ type: 'data', id: this.id, data: buffer, length }, [buffer]);
   }
 
   /** @internal A reply from the worker. */
   receive(reply: WorkerReply): void {
     if (reply.type === 'ack') {
+      returnBuffer(reply.data);
       this.inFlight -= reply.bytes;
       if (this.inFlight <= MAX_IN_FLIGHT_BYTES) {
         for (const waiter of this.waiters.splice(0)) waiter.resolve();

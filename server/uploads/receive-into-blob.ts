@@ -13,7 +13,7 @@ import { uploadFailure } from './upload-errors.js';
 
 /** Bytes received into a blob that is written but not yet committed. */
 export interface ReceivedBlob {
-  writer: BlobWriter;
+  writer: Pick<BlobWriter, 'id' | 'commit' | 'abort'>;
   digest: ContentDigest;
 }
 

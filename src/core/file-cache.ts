@@ -110,9 +110,4 @@ export class FileCache {
   getStats(): Promise<CacheStats> {
     return this.worker.getStats();
   }
-
-  /** Testing hook: the next `count` commits fail as if the browser's quota were full. */
-  injectQuotaErrors(count: number): Promise<void> {
-    return this.worker.injectQuotaErrors(count);
-  }
 }

@@ -17,9 +17,10 @@ const INITIAL_DEPTH = 2;
 const MAX_DEPTH = 16;
 /**
  * Seconds of a source's measured throughput kept requested beyond its round trip, so it
- * never runs dry while a request travels, and a slow source does not hoard pieces.
+ * never runs dry while a request travels or a piece is stored, and a slow source does not
+ * hoard pieces.
  */
-const QUEUE_SECONDS = 0.25;
+const QUEUE_SECONDS = 0.5;
 /** Sources fetching one piece at most, in the endgame. */
 const ENDGAME_COPIES = 2;
 

@@ -182,11 +182,6 @@ export class WorkerBridge {
     return this.call((api) => api.getStats());
   }
 
-  /** Testing hook: the next `count` cache commits fail with a simulated quota error. */
-  injectQuotaErrors(count: number): Promise<void> {
-    return this.call((api) => api.injectQuotaErrors(count));
-  }
-
   /**
    * Commits pending writes, then stops the worker. Idempotent; later calls reject with
    * `ERR_DESTROYED`.

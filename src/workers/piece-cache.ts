@@ -96,7 +96,8 @@ const BATCH_DELAY_MS = 15;
 /** `last_used` is rewritten at most this often while a file is read piece by piece (seeding). */
 const TOUCH_INTERVAL_MS = 30_000;
 
-type PendingPiece = {
+/** A piece waiting in the write batch. */
+export type PendingPiece = {
   fileId: string;
   index: number;
   blob: Blob;
@@ -132,7 +133,6 @@ export class PieceCache {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private committing = 0;
-  private injectedQuotaErrors = 0;
   private readonly lastTouch = new Map<string, number>();
   private closed = false;
 
@@ -162,14 +162,6 @@ export class PieceCache {
   /** Changes the eviction limit; takes effect at the next write. */
   setLimit(limitBytes: number): void {
     this.limitBytes = limitBytes;
-  }
-
-  /**
-   * Makes the next `count` batch commits fail as if the browser had answered
-   * `QuotaExceededError`, before anything is written. A testing hook for the quota path.
-   */
-  injectQuotaErrors(count: number): void {
-    this.injectedQuotaErrors = count;
   }
 
   // ---- pins -------------------------------------------------------------------------
@@ -425,11 +417,8 @@ export class PieceCache {
     }
   }
 
-  private async writeBatch(batch: PendingPiece[]): Promise<PutPieceResult[]> {
-    if (this.injectedQuotaErrors > 0) {
-      this.injectedQuotaErrors--;
-      throw new DOMException('Simulated quota failure.', 'QuotaExceededError');
-    }
+  /** Writes one batch of pieces in one IndexedDB transaction. */
+  protected async writeBatch(batch: PendingPiece[]): Promise<PutPieceResult[]> {
     const db = await this.db();
     const tx = db.transaction(['files', 'pieces'], 'readwrite');
     const files = tx.objectStore('files');

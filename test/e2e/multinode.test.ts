@@ -166,9 +166,12 @@ describe('three nodes on PostgreSQL, Redis and one blob directory', () => {
     await expect
       .poll(
         async () => {
-          for (const node of nodes) {
-            if ((await metricOf(node.url, 'chat_files_sockets')) === 1) frankNode = node;
-          }
+          const counts = await Promise.all(
+            nodes.map(async (node) => (await metricOf(node.url, 'chat_files_sockets')) ?? 0),
+          );
+          // Once erin's socket is gone everywhere, the one socket left is frank's.
+          frankNode =
+            counts.reduce((a, b) => a + b, 0) === 1 ? nodes[counts.indexOf(1)] : undefined;
           return frankNode !== undefined;
         },
         { timeout: 10_000 },

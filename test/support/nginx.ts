@@ -28,10 +28,11 @@ export interface TestNginx {
 const userLine = () => (process.getuid?.() === 0 ? 'user root;' : '');
 
 /**
- * Starts nginx with one `server` block; `serverBody(port)` is what goes inside it after
- * the `listen` line. Throws with the install command when nginx is missing.
+ * Starts nginx with one `server` block: `serverBody` is what goes inside it after the
+ * `listen` line, `httpBody` what goes in `http` before it (e.g. an `upstream`). Throws
+ * with the install command when nginx is missing.
  */
-export async function startNginx(serverBody: string): Promise<TestNginx> {
+export async function startNginx(serverBody: string, httpBody = ''): Promise<TestNginx> {
   if (!existsSync(NGINX)) {
     throw new Error('nginx is not installed: apt-get install -y nginx-light');
   }
@@ -57,6 +58,7 @@ http {
   uwsgi_temp_path ${workDir}/uwsgi;
   scgi_temp_path ${workDir}/scgi;
   default_type application/octet-stream;
+${httpBody}
   server {
     listen 127.0.0.1:${port};
 ${serverBody}

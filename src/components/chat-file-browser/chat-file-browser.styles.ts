@@ -6,7 +6,7 @@ export const browserStyles = [
   themeStyles,
   css`
     :host {
-      --_sidebar-bg: var(--chat-file-sidebar-bg, #eef0f5);
+      --_sidebar-bg: var(--chat-file-sidebar-bg, light-dark(#eef0f5, #262c3d));
       display: block;
       container-type: inline-size;
       font: inherit;
@@ -14,11 +14,6 @@ export const browserStyles = [
       /* Hosts often set pre-wrap on message bodies; it must not leak into the template. */
       white-space: normal;
       text-align: start;
-    }
-    @media (prefers-color-scheme: dark) {
-      :host {
-        --_sidebar-bg: var(--chat-file-sidebar-bg, #262c3d);
-      }
     }
     button {
       font: inherit;

@@ -74,6 +74,12 @@ export class ChatFileUpload extends LitElement {
    */
   @property({ attribute: false }) dropZone: HTMLElement | null = null;
 
+  /**
+   * Where the panel of files being sent opens: `above` the button (the default, for a
+   * composer at the bottom of a chat) or `below` it (for an upload at the top of a page).
+   */
+  @property({ reflect: true }) panel: 'above' | 'below' = 'above';
+
   /** Ignore paste events. */
   @property({ type: Boolean, attribute: 'no-paste' }) noPaste = false;
 
@@ -140,7 +146,8 @@ export class ChatFileUpload extends LitElement {
           entry.name === detail.name &&
           entry.size === detail.total,
       );
-    const progress = detail.total > 0 ? (detail.loaded / detail.total) * 100 : 100;
+    // Whole percents: the number shown and the bar are drawn from this one value.
+    const progress = detail.total > 0 ? Math.floor((detail.loaded / detail.total) * 100) : 100;
     if (!item) {
       // Not started here: an upload resumed after a reload.
       if (detail.state !== 'needs-file' && detail.state !== 'uploading') return;

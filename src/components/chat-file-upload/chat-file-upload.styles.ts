@@ -65,6 +65,10 @@ export const uploadStyles = [
       border-radius: var(--chat-file-radius, 8px);
       box-shadow: 0 6px 24px rgb(0 0 0 / 0.18);
     }
+    :host([panel='below']) .upload__list {
+      bottom: auto;
+      top: calc(100% + 0.4rem);
+    }
     .upload__item {
       display: grid;
       grid-template-columns: minmax(0, 1fr) auto;

@@ -83,7 +83,7 @@ export const frenchStrings: ChatFilesStrings = {
       case 'ERR_QUOTA_EXCEEDED':
         return 'Votre espace sur le serveur est plein. Libérez-en, puis réessayez.';
       case 'ERR_STORAGE_FULL':
-        return "Le serveur n'a plus de place. Réessayez plus tard.";
+        return "Ce navigateur n'a plus de place pour les téléchargements. Libérez de l'espace, puis réessayez.";
       case 'ERR_NOT_MEMBER':
       case 'ERR_FORBIDDEN':
         return "Vous n'avez pas accès à ce fichier (êtes-vous toujours dans le salon ?).";

@@ -58,7 +58,7 @@ export interface ChatFilesStrings {
   announceComplete: (name: string) => string;
   announceWaiting: (name: string) => string;
   announceShared: (name: string) => string;
-  /** What went wrong and what to do, for an error code; `message` is the raw message. */
+  /** What went wrong with a download and what to do, by error code; `message` is the raw message. */
   errorText: (code: string, message: string) => string;
   progressLabel: (name: string) => string;
   serverNotStored: string;
@@ -204,7 +204,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
       case 'ERR_QUOTA_EXCEEDED':
         return 'Your server storage is full. Remove files you keep on the server, then try again.';
       case 'ERR_STORAGE_FULL':
-        return 'The server is out of space. Try again later.';
+        return 'This browser has no room left for downloads. Free some space, then try again.';
       case 'ERR_NOT_MEMBER':
       case 'ERR_FORBIDDEN':
         return 'You are not allowed to get this file (are you still in the room?).';

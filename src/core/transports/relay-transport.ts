@@ -290,24 +290,63 @@ export class RelaySource implements PieceSource {
     signal: AbortSignal,
   ): Promise<void> {
     const feed = asFeed(work);
-    for (;;) {
-      // One session per batch: a session's pieces are fixed when it is opened.
+    // One session per batch (a session's pieces are fixed when it opens). The next session
+    // is asked for as soon as the current one reaches its last piece, so the relay never
+    // drains between batches; at most two run at once, and together they never have more
+    // pieces requested than the feed's depth.
+    const stop = new AbortController();
+    const combined = AbortSignal.any([signal, stop.signal]);
+    const running = new Map<Promise<void>, { atLast: boolean }>();
+    let requested = 0;
+    let failure: { error: unknown } | null = null;
+    const next = (): void => {
+      if (failure || combined.aborted) return;
+      const sessions = [...running.values()];
+      if (sessions.length >= 2 || sessions.some((session) => !session.atLast)) return;
       const batch: number[] = [];
-      const size = Math.max(1, feed.depth());
-      for (let index = feed.take(); index !== undefined; index = feed.take()) {
+      const size = feed.depth() - requested;
+      while (batch.length < size) {
+        const index = feed.take();
+        if (index === undefined) break;
         batch.push(index);
-        if (batch.length >= size) break;
       }
       if (batch.length === 0) return;
-      await this.session(batch, sink, signal);
-    }
+      requested += batch.length;
+      const state = { atLast: false };
+      const run: Promise<void> = this.session(batch, sink, combined, {
+        atLastPiece: () => {
+          state.atLast = true;
+          next();
+        },
+        received: () => {
+          requested--;
+          next();
+        },
+      })
+        .catch((error: unknown) => {
+          if (failure) return;
+          failure = { error };
+          stop.abort(error);
+        })
+        .finally(() => {
+          running.delete(run);
+          next();
+        });
+      running.set(run, state);
+    };
+    next();
+    while (running.size > 0) await Promise.race(running.keys());
+    if (failure) throw (failure as { error: unknown }).error;
   }
 
   private async session(
     pieces: readonly number[],
     sink: PieceSink,
     signal: AbortSignal,
+    progress: { atLastPiece(): void; received(): void },
   ): Promise<void> {
+    const lastPiece = pieces[pieces.length - 1];
+    let reachedLast = false;
     const { hub, file, username, socketId } = this.options;
     const startTimeout = Math.min(
       this.options.startTimeoutMs ?? RELAY_STALL_TIMEOUT_MS,
@@ -410,6 +449,10 @@ export class RelaySource implements PieceSource {
         try {
           const at = cursor.next(bytes.byteLength);
           index = at.index;
+          if (!reachedLast && index === lastPiece) {
+            reachedLast = true;
+            queueMicrotask(() => progress.atLastPiece());
+          }
           piece = assembler.add(at.index, at.offset, bytes);
           if (!piece) sink.received?.(index, assembler.receivedOf(index));
         } catch (error) {
@@ -420,6 +463,7 @@ export class RelaySource implements PieceSource {
         }
         expected++;
         if (piece) {
+          queueMicrotask(() => progress.received());
           unstored++;
           sink.deliver(index, piece).then(
             () => {

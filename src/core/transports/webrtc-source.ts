@@ -21,6 +21,11 @@ import {
 
 /** A channel with outstanding pieces and no frame for this long is considered lost. */
 const CHANNEL_STALL_MS = 15_000;
+/**
+ * Received pieces waiting to be verified and stored before no more are asked for: the
+ * feed's depth sizes the wire, this bounds the memory a fast seeder can fill.
+ */
+const MAX_UNSTORED_PIECES = 8;
 
 /** Options of {@link WebRtcSource}. */
 export interface WebRtcSourceOptions {
@@ -121,7 +126,8 @@ export class WebRtcSource implements PieceSource {
       };
       const refill = () => {
         const batch: number[] = [];
-        let free = feed.depth() - outstanding.size - delivering;
+        if (delivering >= MAX_UNSTORED_PIECES) return;
+        let free = feed.depth() - outstanding.size;
         while (free > 0) {
           const index = feed.take();
           if (index === undefined) break;
@@ -179,9 +185,10 @@ export class WebRtcSource implements PieceSource {
         }
         outstanding.delete(index);
         delivering++;
+        const delivery = sink.deliver(index, piece);
         // Ask for more before the piece is stored: the channel stays busy meanwhile.
         refill();
-        sink.deliver(index, piece).then(
+        delivery.then(
           () => {
             delivering--;
             if (settled) return;

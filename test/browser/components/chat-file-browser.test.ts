@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { ChatFileBrowser } from '../../../src/components/chat-file-browser/chat-file-browser.js';
 import '../../../src/components/chat-file-browser/chat-file-browser.js';
 import { makeTestFile } from '../support/bytes.js';
@@ -253,5 +253,39 @@ describe('<chat-file-browser> list, grid and storage', () => {
     remove.click();
     await until(() => !el.shadowRoot!.querySelector('.storage__files'), 10_000, 'released');
     expect(el.shadowRoot!.querySelector('[part="storage"]')!.textContent).to.match(/0 B of/);
+  });
+});
+
+describe('<chat-file-browser> direction and colour scheme', () => {
+  afterEach(async () => {
+    await emulateMedia({ colorScheme: 'light' });
+    localStorage.clear();
+    await destroyClients();
+  });
+
+  it('mirrors right to left and follows the dark scheme; accessible in both', async () => {
+    const { alice, roomId } = await twoInARoom();
+    await alice.client.shareFile(roomId, await makePng(20, 20, 'rtl.png'), { upload: false });
+    const wrapper = await fixture<HTMLElement>(
+      html`<div
+        dir="rtl"
+        style="width: 900px; color-scheme: light dark; background: Canvas; color: CanvasText"
+      >
+        <chat-file-browser .client=${alice.client} storage-prefix="t6"></chat-file-browser>
+      </div>`,
+    );
+    const el = wrapper.querySelector('chat-file-browser')!;
+    await until(() => cards(el).length === 1, 10_000, 'tile');
+    const sidebar = el.shadowRoot!.querySelector('[part="sidebar"]')!.getBoundingClientRect();
+    const toolbar = el.shadowRoot!.querySelector('[part="toolbar"]')!.getBoundingClientRect();
+    expect(sidebar.left).to.be.greaterThan(toolbar.right);
+    await expect(el).to.be.accessible();
+
+    const chip = el.shadowRoot!.querySelector('.chip span')!;
+    expect(getComputedStyle(chip).backgroundColor).to.equal('rgb(255, 255, 255)');
+    await emulateMedia({ colorScheme: 'dark' });
+    expect(getComputedStyle(chip).backgroundColor).to.equal('rgb(28, 33, 48)');
+    expect(getComputedStyle(el).color).to.equal('rgb(232, 234, 240)');
+    await expect(el).to.be.accessible();
   });
 });

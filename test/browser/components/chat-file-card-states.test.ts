@@ -3,7 +3,8 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
 import { frenchStrings } from '../../../src/components/shared/strings-fr.js';
 import { makeTestFile } from '../support/bytes.js';
-import { closeClient, destroyClients, makeClient } from '../support/clients.js';
+import { closeClient, createRoom, destroyClients, makeClient } from '../support/clients.js';
+import { quotaClient } from '../support/quota-client.js';
 import { until } from '../support/media.js';
 import { cardFor, shareAndReceive, twoInARoom } from './helpers.js';
 
@@ -89,7 +90,8 @@ describe('<chat-file-card> states', () => {
     const { alice, bob, roomId } = await twoInARoom();
     const message = await shareAndReceive(alice, bob, roomId, makeTestFile(1000, 5, 'rtl.bin'));
     const wrapper = await fixture<HTMLElement>(
-      html`<div dir="rtl" style="width: 400px">
+      // The page allows both schemes, so the elements follow prefers-color-scheme.
+      html`<div dir="rtl" style="width: 400px; color-scheme: light dark">
         <chat-file-card .client=${bob.client} .message=${message}></chat-file-card>
       </div>`,
     );
@@ -106,6 +108,9 @@ describe('<chat-file-card> states', () => {
     expect(getComputedStyle(base).backgroundColor).to.equal('rgb(28, 33, 48)');
     expect(getComputedStyle(base).color).to.equal('rgb(232, 234, 240)');
     await expect(card).to.be.accessible();
+    // A page that declares no colour scheme keeps light elements even then.
+    wrapper.style.colorScheme = '';
+    expect(getComputedStyle(base).backgroundColor).to.equal('rgb(255, 255, 255)');
     // A page's own colours win over both schemes.
     wrapper.style.setProperty('--chat-file-bg', 'rgb(1, 2, 3)');
     expect(getComputedStyle(base).backgroundColor).to.equal('rgb(1, 2, 3)');
@@ -126,5 +131,40 @@ describe('<chat-file-card> states', () => {
     await card.download();
     expect(status(card)).to.equal('Téléchargé · via pair-à-pair');
     await expect(card).to.be.accessible();
+  });
+});
+
+describe('<chat-file-card> failures', () => {
+  afterEach(destroyClients);
+
+  it('says what happened and what to do, and Try again starts over', async () => {
+    const alice = await makeClient('alice');
+    const bob = await quotaClient('bob');
+    const roomId = await createRoom(alice.user, [bob.user]);
+    const message = await shareAndReceive(
+      alice,
+      bob,
+      roomId,
+      makeTestFile(2_000_000, 9, 'full.bin'),
+    );
+    const card = await cardFor(bob, message);
+    // This browser's storage is full: every write fails.
+    await bob.failNextCommits(1000);
+    await card.download();
+    await card.updateComplete;
+    expect(card.state).to.equal('error');
+    expect(status(card)).to.equal(
+      'Download failed: This browser has no room left for downloads. Free some space, then try again.',
+    );
+    const retry = button(card, /Try again/)!;
+    expect(retry.getAttribute('aria-label')).to.equal('Try again to download full.bin');
+    await expect(card).to.be.accessible();
+
+    await bob.failNextCommits(0);
+    retry.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => card.state === 'complete', 10_000, 'the second attempt');
+    await card.updateComplete;
+    expect(shadow(card).activeElement?.textContent?.trim()).to.equal('Save');
   });
 });

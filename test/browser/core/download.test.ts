@@ -2,6 +2,7 @@ import { expect } from '@open-wc/testing';
 import { ChatFiles } from '../../../src/core/chat-files-client.js';
 import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
 import { firstDifference, makeTestFile } from '../support/bytes.js';
+import { quotaClient } from '../support/quota-client.js';
 import {
   closeClient,
   createRoom,
@@ -185,12 +186,12 @@ describe('downloads: the browser running out of storage', () => {
 
   it('fails cleanly with ERR_STORAGE_FULL, keeps what was stored, and resumes later', async () => {
     const alice = await makeClient('alice');
-    const bob = await makeClient('bob');
+    const bob = await quotaClient('bob');
     const roomId = await createRoom(alice.user, [bob.user]);
     const file = makeTestFile(4 * MB, 66, 'quota.bin');
     const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
     // Every commit fails, and bob's cache has nothing else to evict: the retry fails too.
-    await bob.client.cache.injectQuotaErrors(1000);
+    await bob.failNextCommits(1000);
     const error = await bob.client.requestFile(file_id, roomId).catch((e) => e);
     expect(error.code).to.equal('ERR_STORAGE_FULL');
     expect(error.isUserFacing).to.equal(true);
@@ -200,14 +201,14 @@ describe('downloads: the browser running out of storage', () => {
     expect(await bob.client.getFile(file_id)).to.equal(null);
     expect((await bob.client.cache.record(file_id))?.bytes ?? 0).to.equal(0);
 
-    await bob.client.cache.injectQuotaErrors(0);
+    await bob.failNextCommits(0);
     const received = await bob.client.requestFile(file_id, roomId);
     expect(await firstDifference(received, file)).to.equal(-1);
   });
 
   it('evicts older files and retries once when the quota runs out, and the download goes on', async () => {
     const alice = await makeClient('alice');
-    const bob = await makeClient('bob');
+    const bob = await quotaClient('bob');
     const roomId = await createRoom(alice.user, [bob.user]);
     await bob.client.cache.put('old-file', makeTestFile(2 * MB, 67), {
       room_id: roomId,
@@ -215,7 +216,7 @@ describe('downloads: the browser running out of storage', () => {
     });
     const file = makeTestFile(3 * MB, 68, 'fits.bin');
     const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
-    await bob.client.cache.injectQuotaErrors(1);
+    await bob.failNextCommits(1);
     const received = await bob.client.requestFile(file_id, roomId);
     expect(await firstDifference(received, file)).to.equal(-1);
     expect(await bob.client.cache.record('old-file')).to.equal(null);

@@ -243,4 +243,43 @@ describe('swarm downloads', () => {
     const done = downloader.client.transferState(fileId);
     expect(done).to.include({ state: 'complete', progress: 100, bytes_done: 8 * MiB });
   });
+
+  it('serves no more peers at once than max_concurrent_uploads; a refused peer fetches elsewhere', async () => {
+    const limited = await makeClient('alice', { configOverrides: { max_concurrent_uploads: 1 } });
+    const bob = await makeClient('bob');
+    const carol = await makeClient('carol');
+    const dave = await makeClient('dave');
+    const roomId = await createRoom(limited.user, [bob.user, carol.user, dave.user]);
+    const file = makeTestFile(6 * MiB, 108, 'busy.bin');
+    const { file_id: fileId } = await limited.client.shareFile(roomId, file, { upload: false });
+    await limited.client.whenIdle();
+    await bob.client.requestFile(fileId, roomId);
+    expect(limited.client.uploadLimits).to.include({
+      max_upload_rate: null,
+      max_concurrent_uploads: 1,
+    });
+    expect(limited.client.uploadLimits.description).to.equal(
+      'Sharing with others: no speed limit, up to 1 peer at once.',
+    );
+    let most = 0;
+    const timer = setInterval(() => {
+      most = Math.max(most, limited.client.uploadLimits.active_uploads);
+    }, 5);
+    try {
+      const [a, b] = await Promise.all([
+        carol.client.requestFile(fileId, roomId),
+        dave.client.requestFile(fileId, roomId),
+      ]);
+      expect(await firstDifference(a, file)).to.equal(-1);
+      expect(await firstDifference(b, file)).to.equal(-1);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(most).to.equal(1);
+
+    limited.client.setUploadLimits({ max_upload_rate: 2 * MiB });
+    expect(limited.client.uploadLimits.description).to.equal(
+      'Sharing with others: at most 2 MiB/s, up to 1 peer at once.',
+    );
+  });
 });

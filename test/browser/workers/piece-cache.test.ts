@@ -3,6 +3,7 @@ import { deleteDB } from 'idb';
 import { computeManifest } from '../../../src/workers/manifest.js';
 import { PieceCache, type CachedFileMeta } from '../../../src/workers/piece-cache.js';
 import { firstDifference, makeTestFile, uniqueCacheName } from '../support/bytes.js';
+import { QuotaFailingCache } from '../support/quota-failing-cache.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,11 +23,11 @@ const bytesOf = async (file: Blob, index: number) =>
 
 describe('PieceCache', () => {
   let name: string;
-  let cache: PieceCache;
+  let cache: QuotaFailingCache;
 
   beforeEach(() => {
     name = uniqueCacheName('cache');
-    cache = new PieceCache({ name, limitBytes: 100 * MiB });
+    cache = new QuotaFailingCache({ name, limitBytes: 100 * MiB });
   });
 
   afterEach(async () => {
@@ -148,7 +149,7 @@ describe('PieceCache', () => {
     const file = makeTestFile(MiB, 31);
     await cache.beginWrite(await metaFor(file, 'new'));
 
-    cache.injectQuotaErrors(1);
+    cache.failures = 1;
     expect(await cache.putPiece('new', 0, await bytesOf(file, 0))).to.equal('stored');
     await cache.endWrite('new');
     expect((await cache.list()).map((r) => r.file_id)).to.deep.equal(['new']);
@@ -160,7 +161,7 @@ describe('PieceCache', () => {
     const unpin = await cache.pin('keep');
     const file = makeTestFile(2 * MiB, 41);
     await cache.beginWrite(await metaFor(file, 'big'));
-    cache.injectQuotaErrors(2);
+    cache.failures = 2;
     const error = await cache.putPiece('big', 0, await bytesOf(file, 0)).catch((e) => e);
     expect(error.code).to.equal('ERR_STORAGE_FULL');
     // Nothing half-written: the record still says no piece is held, and the pinned file survived.

@@ -1,11 +1,10 @@
 /**
  * Several built reference-app processes run as the nodes of one deployment: each with its
  * own DATA_DIR, all sharing a private PostgreSQL (DATABASE_URL), a private Redis
- * (REDIS_URL), one relay session key and one blob directory; optionally Debian's nginx in
+ * (REDIS_URL) and one blob directory; optionally Debian's nginx in
  * front of them with the repository's `deploy/nginx/chat-files.conf`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -41,7 +40,6 @@ export interface SharedServices {
   databaseUrl: string;
   /** The blob directory every node's `server_seeding.storage_path` points to. */
   blobDir: string;
-  relaySessionKey: string;
   workDir: string;
   stop(): Promise<void>;
 }
@@ -58,7 +56,6 @@ export async function startSharedServices(): Promise<SharedServices> {
     redis,
     databaseUrl,
     blobDir,
-    relaySessionKey: randomBytes(32).toString('base64url'),
     workDir,
     async stop() {
       await Promise.all([postgres.stop(), redis.stop()]);
@@ -87,7 +84,6 @@ export async function startNode(
       DATA_DIR: dataDir,
       DATABASE_URL: shared.databaseUrl,
       REDIS_URL: shared.redis.url,
-      RELAY_SESSION_KEY: shared.relaySessionKey,
       SHUTDOWN_TIMEOUT_MS: '2000',
     },
     ...(port === undefined ? {} : { port }),

@@ -28,10 +28,15 @@ const fileHashOf = (page: Page, name: string) =>
     return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
   });
 
-/** Alice and Bob chat, Alice shares 3 MiB and a bit, Bob downloads it: same bytes. */
-export async function chatAndShare(browser: Browser, url: string): Promise<void> {
+/**
+ * Alice and Bob chat, Alice shares 3 MiB and a bit, Bob downloads it: same bytes.
+ * Resolves to the URLs of the workers Alice's page started.
+ */
+export async function chatAndShare(browser: Browser, url: string): Promise<string[]> {
   const alice = await logIn(browser, url, 'alice');
   const bob = await logIn(browser, url, 'bob');
+  const workers: string[] = [];
+  alice.on('worker', (worker) => workers.push(worker.url()));
 
   await alice.getByPlaceholder('Message').fill('hello bob');
   await alice.getByRole('button', { name: 'Send' }).click();
@@ -54,4 +59,5 @@ export async function chatAndShare(browser: Browser, url: string): Promise<void>
     .toBe('complete');
   await alice.context().close();
   await bob.context().close();
+  return workers;
 }

@@ -179,3 +179,26 @@ describe('resolveConfig: object storage and download modes', () => {
     ).toMatch(/accel serves files from the disk/);
   });
 });
+
+describe('seeding limits', () => {
+  it('default to no rate limit and eight peers at once', () => {
+    const config = resolveConfig({}, { onWarning: () => {} });
+    expect(config.max_upload_rate).toBe(null);
+    expect(config.max_concurrent_uploads).toBe(8);
+  });
+
+  it('accept a rate in bytes per second and a peer count', () => {
+    const config = resolveConfig({ max_upload_rate: 2097152, max_concurrent_uploads: 3 });
+    expect(config.max_upload_rate).toBe(2097152);
+    expect(config.max_concurrent_uploads).toBe(3);
+  });
+
+  it('refuse impossible values, naming the key', () => {
+    expect(() => resolveConfig({ max_upload_rate: 0 })).toThrow(/chat_files\.max_upload_rate/);
+    expect(() => resolveConfig({ max_upload_rate: '1MB' })).toThrow(ConfigError);
+    expect(() => resolveConfig({ max_concurrent_uploads: 1.5 })).toThrow(
+      /chat_files\.max_concurrent_uploads/,
+    );
+    expect(() => resolveConfig({ max_concurrent_uploads: 0 })).toThrow(ConfigError);
+  });
+});

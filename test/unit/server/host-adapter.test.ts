@@ -5,7 +5,7 @@
  * the user's rooms.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -174,5 +174,107 @@ describe('options.host', () => {
     expect(() =>
       createChatFilesServer({ host: { authenticate: () => null, postMessage: 'no' as never } }),
     ).toThrow('isMember (or listRoomIds), postMessage as a function');
+  });
+});
+
+describe('a host whose session middleware decorates the request', () => {
+  it('finds request.session on REST requests and, after io.engine.use, on sockets', async () => {
+    // What express-session does, in miniature: a cookie names a server-side session.
+    const store = new Map([['s1', { user: 'carol' }]]);
+    const session = (
+      req: IncomingMessage & { session?: { user: string } },
+      _res: unknown,
+      next: () => void,
+    ) => {
+      const sid = /(?:^|;\s*)connect\.sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+      req.session = sid ? store.get(sid) : undefined;
+      next();
+    };
+    const dir = mkdtempSync(path.join(tmpdir(), 'chat-files-session-'));
+    const sessionFiles = createChatFilesServer({
+      dataDir: dir,
+      cleanupJob: false,
+      host: {
+        authenticate: (input) =>
+          (input.request as { session?: { user: string } }).session?.user ?? null,
+        listRoomIds: () => ['general'],
+      },
+    });
+    const app = express();
+    app.use(session);
+    app.use('/api/chat/files', sessionFiles.router);
+    const server = createServer(app);
+    const sessionIo = new SocketIOServer(server);
+    sessionIo.engine.use(session);
+    sessionFiles.attach(sessionIo);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const me = await fetch(`${url}/api/chat/files/me`, { headers: { cookie: 'connect.sid=s1' } });
+      expect(await me.json()).toEqual({ username: 'carol', groups: [] });
+
+      const socket = connectSocket(url, {
+        transports: ['websocket'],
+        extraHeaders: { cookie: 'connect.sid=s1' },
+      });
+      sockets.push(socket);
+      await nextEvent(socket, 'connect');
+      const reply = await share(socket, 'general');
+      expect(reply).toMatchObject({ success: true, message: { sender: 'carol' } });
+    } finally {
+      await sessionFiles.close();
+      sessionIo.close();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a host adapter written as a class', () => {
+  it('keeps its methods: membership from listRoomIds, names from displayName', async () => {
+    class Adapter {
+      private readonly names = new Map([['dora', 'Dora D.']]);
+      authenticate(input: AuthInput) {
+        return sessionToken(input);
+      }
+      listRoomIds() {
+        return ['general'];
+      }
+      displayName(username: string) {
+        return this.names.get(username) ?? username;
+      }
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'chat-files-class-'));
+    const classFiles = createChatFilesServer({
+      dataDir: dir,
+      cleanupJob: false,
+      host: new Adapter(),
+    });
+    const app = express();
+    app.use('/api/chat/files', classFiles.router);
+    const server = createServer(app);
+    const classIo = new SocketIOServer(server);
+    classFiles.attach(classIo);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const socket = connectSocket(url, { auth: { token: 'dora' }, transports: ['websocket'] });
+      sockets.push(socket);
+      await nextEvent(socket, 'connect');
+      expect(await share(socket, 'general')).toMatchObject({ success: true });
+      expect(await share(socket, 'elsewhere')).toMatchObject({ code: 'ERR_NOT_MEMBER' });
+      const listing = await fetch(`${url}/api/chat/files/user`, {
+        headers: { authorization: 'Bearer dora' },
+      });
+      const { files: listed } = (await listing.json()) as {
+        files: Array<{ name: string; sender_chat_name: string }>;
+      };
+      expect(listed).toMatchObject([{ name: 'notes.txt', sender_chat_name: 'Dora D.' }]);
+    } finally {
+      await classFiles.close();
+      classIo.close();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

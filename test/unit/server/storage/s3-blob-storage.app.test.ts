@@ -193,6 +193,16 @@ describe('reference app on object storage (download: redirect)', () => {
     expect(Buffer.from(await ranged.arrayBuffer()).equals(bytes.subarray(1000, 2000))).toBe(true);
   });
 
+  it('answers HEAD itself, since a presigned URL is signed for GET only', async () => {
+    const res = await bob.fetch(`/api/chat/files/${fileId}/download`, {
+      method: 'HEAD',
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(bytes.length));
+    expect(res.headers.get('location')).toBeNull();
+  });
+
   it('gives a non-member 403 and no URL', async () => {
     const res = await download(mallory);
     expect(res.status).toBe(403);

@@ -1,7 +1,7 @@
 /**
  * Several bare servers run as the nodes of one deployment: a socket.io Redis streams
- * adapter on a real Redis between them, one data directory (the SQLite file and the blob
- * directory) and one relay session key, and the same host users and rooms.
+ * adapter on a real Redis between them, one data directory (the SQLite file, whose shared
+ * secret signs relay sessions, and the blob directory), and the same host users and rooms.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,7 +33,6 @@ export async function startCluster(
 ): Promise<Cluster> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'chat-files-cluster-'));
   const shared = bareHostState();
-  const relaySessionKey = randomBytes(32);
   // One stream per cluster, so clusters of different tests on one Redis stay apart.
   const streamName = `chat-files-test-${randomBytes(6).toString('hex')}`;
   const clients: Array<{ close(): Promise<unknown> }> = [];
@@ -54,7 +53,7 @@ export async function startCluster(
             channelPrefix: streamName,
           }),
         },
-        server: { relaySessionKey, cleanupJob: false },
+        server: { cleanupJob: false },
       }),
     );
   }

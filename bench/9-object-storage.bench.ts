@@ -1,5 +1,5 @@
 /**
- * Benchmark 8, downloads handed to nginx and uploads into object storage:
+ * Benchmark 9, downloads handed to nginx and uploads into object storage:
  * - `download: accel`: a file in full and 100 random 1 MiB ranges through nginx (the app
  *   authorizes, nginx sends the bytes, configured with `deploy/nginx/accel.conf`) against
  *   the same nginx serving the same blob file directly;
@@ -62,16 +62,22 @@ async function accelDownloads(quick: boolean, tmpDir: string, log: (m: string) =
     const blobId = readdirSync(blobDir).find((name) => /^[0-9a-f]{32}$/.test(name));
     if (!blobId) throw new Error(`no stored blob in ${blobDir}`);
     const accel = readFileSync(ACCEL_CONFIG, 'utf8').replace(SHIPPED_ALIAS, `${blobDir}/`);
-    nginx = await startNginx(`
+    nginx = await startNginx(
+      `
 ${accel}
     location /direct/ {
       alias ${blobDir}/;
     }
     location / {
-      proxy_pass ${server.appUrl};
+      proxy_pass http://chat_app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
       proxy_set_header Host $host;
     }
-`);
+`,
+      // Kept-alive connections to the app, as a production proxy is configured.
+      `upstream chat_app { server ${new URL(server.appUrl).host}; keepalive 8; }`,
+    );
     const productUrl = `${nginx.url}/api/chat/files/${fileId}/download`;
     const directUrl = `${nginx.url}/direct/${blobId}`;
     const full = (url: string, agent: (typeof agents)[number]) => async () => {
