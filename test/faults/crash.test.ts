@@ -80,7 +80,11 @@ describe(`kill -9 mid-upload and mid-claim (${KILLS} rounds of ${FILE_BYTES} byt
       socket = await app.socket(token);
       // Every file stored so far is whole.
       for (const [id, digest] of kept) {
-        const got = await download(app, token, id);
+        const got = await download(app, token, id).catch((error: unknown) => {
+          throw new Error(
+            `download of ${id} failed (app ${app.alive() ? 'alive' : 'dead'}): ${String(error)}\n${app.output().slice(-2000)}`,
+          );
+        });
         if (got.status !== 200) lost++;
         else if (got.sha256 !== digest) corrupted++;
       }

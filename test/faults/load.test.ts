@@ -30,11 +30,17 @@ describe(`${SOCKETS} sockets chatting while ${UPLOADS} uploads of ${UPLOAD_BYTES
   });
 
   it('delivers every upload whole and gives back its descriptors', async () => {
-    // Warm up first (database files, worker threads), so the baseline is the steady state.
+    // Warm up first with as many uploads at once as the run makes (database files, the
+    // hashing workers' pool), so the baseline is the steady state.
     const warm = await app.login('load-warm');
     const warmSocket = await app.socket(warm);
-    const warmBytes = bytesOf(100_000, 1);
-    await upload(app, warm, await share(warmSocket, 'warm.bin', warmBytes.length), warmBytes);
+    await Promise.all(
+      Array.from({ length: UPLOADS }, async (_, i) => {
+        const warmBytes = bytesOf(2 * 1024 * 1024, 500 + i);
+        const id = await share(warmSocket, `warm-${i}.bin`, warmBytes.length);
+        await upload(app, warm, id, warmBytes);
+      }),
+    );
     warmSocket.close();
     await new Promise((resolve) => setTimeout(resolve, 500));
     const probe = new ResourceProbe(() => ({ rss: app.rss(), fds: app.fds() }));
@@ -50,16 +56,22 @@ describe(`${SOCKETS} sockets chatting while ${UPLOADS} uploads of ${UPLOAD_BYTES
     for (const s of sockets) s.on('chat:message_received', () => (received += 1));
     let sent = 0;
     let refused = 0;
-    const chat = setInterval(() => {
+    const pending: Array<Promise<unknown>> = [];
+    const chatRound = () => {
       for (const [i, s] of sockets.entries()) {
-        s.timeout(10_000)
-          .emitWithAck('chat:send_message', { room_id: 'general', content: `hello ${i}` })
-          .then(
-            (reply: { success?: boolean }) => (reply.success ? (sent += 1) : (refused += 1)),
-            () => (refused += 1),
-          );
+        pending.push(
+          s
+            .timeout(30_000)
+            .emitWithAck('chat:send_message', { room_id: 'general', content: `hello ${i}` })
+            .then(
+              (reply: { success?: boolean }) => (reply.success ? (sent += 1) : (refused += 1)),
+              () => (refused += 1),
+            ),
+        );
       }
-    }, MESSAGE_INTERVAL_MS);
+    };
+    chatRound();
+    const chat = setInterval(chatRound, MESSAGE_INTERVAL_MS);
 
     const results = await Promise.all(
       Array.from({ length: UPLOADS }, async (_, i) => {
@@ -72,7 +84,7 @@ describe(`${SOCKETS} sockets chatting while ${UPLOADS} uploads of ${UPLOAD_BYTES
       }),
     );
     clearInterval(chat);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await Promise.all(pending);
     for (const s of sockets) s.close();
     const settled = await eventually(() => app.fds() <= baseline + 2, 15_000);
     const figures = probe.finish();

@@ -59,6 +59,7 @@ export function openUpload(
     port: url.port,
     path: url.pathname,
     method: 'POST',
+    agent: false,
     headers: {
       authorization: `Bearer ${token}`,
       'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
@@ -89,23 +90,55 @@ export async function upload(app: FaultApp, token: string, fileId: string, bytes
   return response;
 }
 
+/**
+ * One request on a fresh connection (no keep-alive pool): after a kill -9 and a restart
+ * on the same port, a pooled connection of the dead process would fail the next request.
+ */
+function send(
+  app: FaultApp,
+  token: string,
+  method: string,
+  route: string,
+  body?: string,
+): Promise<{ status: number; bytes: Buffer }> {
+  const url = new URL(`${app.url}${API}${route}`);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        agent: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('end', () =>
+          resolve({ status: res.statusCode ?? 0, bytes: Buffer.concat(chunks) }),
+        );
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 /** Downloads a file; resolves to its status and SHA-256 (of the body, when 200). */
 export async function download(app: FaultApp, token: string, fileId: string) {
-  const res = await fetch(`${app.url}${API}/${fileId}/download`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const body = Buffer.from(await res.arrayBuffer());
-  return { status: res.status, sha256: res.status === 200 ? sha256(body) : null };
+  const res = await send(app, token, 'GET', `/${fileId}/download`);
+  return { status: res.status, sha256: res.status === 200 ? sha256(res.bytes) : null };
 }
 
 /** JSON POST to the files API. */
 export async function post(app: FaultApp, token: string, route: string, body: unknown) {
-  const res = await fetch(`${app.url}${API}${route}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
+  const res = await send(app, token, 'POST', route, JSON.stringify(body));
+  const text = res.bytes.toString('utf8');
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
