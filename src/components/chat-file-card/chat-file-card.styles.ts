@@ -8,7 +8,8 @@ export const cardStyles = [
     :host {
       --_preview-max-height: var(--chat-file-preview-max-height, 360px);
       display: block;
-      max-width: 28rem;
+      /* Like a chat attachment: room for the name and status, never the whole column. */
+      max-width: 34rem;
       container-type: inline-size;
       /* A room may hold thousands of cards: skip layout and paint of those off screen. */
       content-visibility: auto;
@@ -63,8 +64,9 @@ export const cardStyles = [
       height: 100%;
       object-fit: cover;
     }
+    /* The text column keeps its room: the actions wrap under it before it is squeezed. */
     .card__info {
-      flex: 1 1 9rem;
+      flex: 1 1 14rem;
       min-width: 0;
       display: grid;
     }
@@ -97,7 +99,7 @@ export const cardStyles = [
       margin-inline-start: auto;
     }
     /* Narrow cards: actions go under the name, across the whole width. */
-    @container (max-width: 20rem) {
+    @container (max-width: 24rem) {
       .card__actions {
         flex-basis: 100%;
         justify-content: flex-end;
@@ -195,14 +197,19 @@ export const cardStyles = [
         opacity: 0.35;
       }
     }
+    /* Resizable (the size is shared with the room); the grip shows on hover and focus only. */
     .card__preview {
-      resize: both;
+      resize: none;
       overflow: hidden;
       max-width: 100%;
       min-width: 8rem;
       min-height: 3rem;
       border-radius: 6px;
       background: var(--_surface);
+    }
+    .card__preview--image:is(:hover, :focus-within),
+    .card__preview--video:is(:hover, :focus-within) {
+      resize: both;
     }
     .card__preview--image,
     .card__preview--pdf {
