@@ -238,9 +238,12 @@ export const cardStyles = [
       height: 100%;
       max-height: none;
     }
+    /* The page is white paper on a white card: an outline and a lift show where it ends. */
     .card__pdf {
       display: block;
-      box-shadow: 0 0 0 1px var(--_border);
+      box-shadow:
+        0 0 0 1px var(--_border),
+        0 1px 4px rgb(0 0 0 / 0.16);
       max-width: 100%;
       max-height: var(--_preview-max-height);
       width: auto;
