@@ -211,6 +211,10 @@ export const cardStyles = [
     .card__preview--video:is(:hover, :focus-within) {
       resize: both;
     }
+    /* Not resizable, so nothing to clip: the page's outline shows. */
+    .card__preview--pdf {
+      overflow: visible;
+    }
     .card__preview--image,
     .card__preview--pdf {
       /* Small images keep their size: upscaling only blurs them. */

@@ -61,10 +61,10 @@ describe('<chat-file-card> layout', () => {
     expect(page.height).to.be.greaterThan(100);
     expect(Math.abs(box.height - page.height)).to.be.below(3);
     expect(Math.abs(box.width - page.width)).to.be.below(3);
-    // A PDF preview is not resizable: the page has its own shape.
-    expect(getComputedStyle(shadow(card).querySelector('[part="preview"]')!).resize).to.equal(
-      'none',
-    );
+    // A PDF preview is not resizable (the page has its own shape) and does not clip the page's outline.
+    const style = getComputedStyle(shadow(card).querySelector('[part="preview"]')!);
+    expect(style.resize).to.equal('none');
+    expect(style.overflow).to.equal('visible');
   });
 
   it('shows an image once: the head shows the type icon while the preview is open', async () => {
