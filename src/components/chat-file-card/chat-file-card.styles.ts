@@ -197,7 +197,7 @@ export const cardStyles = [
         opacity: 0.35;
       }
     }
-    /* Resizable (the size is shared with the room); the grip shows on hover and focus only. */
+    /* Resizable by pointer (the size is shared with the room); the grip shows on hover only. */
     .card__preview {
       resize: none;
       overflow: hidden;
@@ -207,8 +207,8 @@ export const cardStyles = [
       border-radius: 6px;
       background: var(--_surface);
     }
-    .card__preview--image:is(:hover, :focus-within),
-    .card__preview--video:is(:hover, :focus-within) {
+    .card__preview--image:hover,
+    .card__preview--video:hover {
       resize: both;
     }
     /* Not resizable, so nothing to clip: the page's outline shows. */

@@ -1,4 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
+import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
 import type { ChatMessage } from '../../../src/core/protocol.js';
 import { destroyClients } from '../support/clients.js';
@@ -75,9 +76,13 @@ describe('<chat-file-card> layout', () => {
     await card.updateComplete;
     expect(shadow(card).querySelectorAll('img').length).to.equal(1);
     expect(shadow(card).querySelector('[part="thumbnail"] svg')).to.not.equal(null);
-    // Its resize grip shows only when a pointer or the focus is on the preview.
+    // Its resize grip shows only while a pointer is over the preview.
     const preview = shadow(card).querySelector<HTMLElement>('[part="preview"]')!;
     expect(getComputedStyle(preview).resize).to.equal('none');
+    const at = preview.getBoundingClientRect();
+    await sendMouse({ type: 'move', position: [Math.round(at.x + 10), Math.round(at.y + 10)] });
+    expect(getComputedStyle(preview).resize).to.equal('both');
+    await resetMouse();
     const hide = [...shadow(card).querySelectorAll('button')].find(
       (b) => b.textContent?.trim() === 'Hide preview',
     )!;
