@@ -5,7 +5,6 @@
  * object the elements talk to.
  */
 import { io, type Socket } from 'socket.io-client';
-import { AuthorizationLedger } from './authorizations.js';
 import {
   cacheLimitBytes,
   resolveConfig,
@@ -40,16 +39,8 @@ import {
 } from './storage-mirrors.js';
 import { TransferManager } from './transfer-manager.js';
 import type { TransferSnapshot } from './transfer-state.js';
-import { ChannelSeeding } from './transports/channel-seeding.js';
-import { PeerLinks } from './transports/peer-link.js';
-import { RelayHub, relaySources } from './transports/relay-transport.js';
-import { serverSources } from './transports/server-transport.js';
-import {
-  describeUploadLimits,
-  UploadBudget,
-  type UploadLimits,
-} from './transports/upload-budget.js';
-import { webRtcSources } from './transports/webrtc-source.js';
+import { Seeding, type UploadLimitsReport } from './seeding.js';
+import type { UploadLimits } from './transports/upload-budget.js';
 import { WorkerBridge, type FileWorkerFactory } from './worker-bridge.js';
 
 /** Options of {@link ChatFiles}. */
@@ -183,12 +174,8 @@ export class ChatFiles extends EventTarget {
 
   private readonly worker: WorkerBridge;
   private readonly local: LocalFiles;
-  private readonly links: PeerLinks;
-  private readonly seeding: ChannelSeeding;
-  private readonly relay: RelayHub;
-  private readonly budget: UploadBudget;
+  private readonly seeding: Seeding;
   private readonly statuses: ServerStatusBatcher;
-  private readonly ledger = new AuthorizationLedger();
   private readonly revoked = new Set<string>();
   /** Files of other instances (federation): fetched from their origin, kept in this tab only. */
   private readonly federatedFiles = new Map<string, File>();
@@ -239,35 +226,13 @@ export class ChatFiles extends EventTarget {
       lookup: (fileId: string) => this.local.lookup(fileId),
       readPiece: (fileId: string, index: number) => this.readPieceForPeer(fileId, index),
     };
-    this.budget = new UploadBudget({
-      max_upload_rate: this.config.max_upload_rate,
-      max_concurrent_uploads: this.config.max_concurrent_uploads,
-    });
-    this.seeding = new ChannelSeeding({
-      chunkSize: this.config.chunk_size,
-      provider,
-      isAuthorized: (fileId, socketId) => this.ledger.has(fileId, socketId),
-      refuse: (fileId) => this.revoked.has(fileId),
-      budget: this.budget,
-    });
-    this.links = new PeerLinks({
-      RTCPeerConnection: RTC,
-      iceServers: this.config.ice_servers,
-      localId: () => this.socket.id ?? '',
-      signal: (message) => {
-        if (this.socket.connected) this.socket.emit('chat:file:signal', message);
-      },
-      onChannel: (link, channel) => this.seeding.serve(link, channel),
-      authorize: (fileId, socketId) => this.ledger.grant(fileId, socketId),
-    });
-    this.relay = new RelayHub({
+    this.seeding = new Seeding({
       socket: this.socket,
+      config: this.config,
+      RTCPeerConnection: RTC,
       provider,
-      chunkSize: this.config.chunk_size,
-      windowFrames: this.config.relay_batch_size,
-      refuse: (fileId) => this.revoked.has(fileId),
-      budget: this.budget,
-      onServed: (fileId, socketId) => this.ledger.grant(fileId, socketId),
+      isRevoked: (fileId) => this.revoked.has(fileId),
+      log: this.log,
     });
     this.statuses = new ServerStatusBatcher(this.socket);
     this.transfers = new TransferManager({
@@ -275,13 +240,9 @@ export class ChatFiles extends EventTarget {
       worker: this.worker,
       config: this.config,
       local: this.local,
-      sources: [
-        webRtcSources(this.links, this.config.webrtc_timeout),
-        relaySources(this.relay, this.config.webrtc_timeout),
-        serverSources(this.rest),
-      ],
+      sources: this.seeding.sources(this.rest),
       log: this.log,
-      onComplete: (fileId) => this.registerSeed(fileId),
+      onComplete: (fileId) => this.seeding.register(fileId),
       onSnapshot: (snapshot) => {
         this.dispatchEvent(new CustomEvent('chat-file-transfer', { detail: snapshot }));
         this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot }));
@@ -322,8 +283,6 @@ export class ChatFiles extends EventTarget {
     });
     if (this.config.server_seeding.enabled) void this.track(this.uploads.resumeUnfinished());
 
-    this.on('chat:file:signal', (event) => this.links.receive(event));
-    this.on('chat:file:probe', (event) => void this.answerProbe(event));
     this.on('chat:file:revoked', (event) => this.onRevokedEvent(event.file_id));
   }
 
@@ -353,29 +312,6 @@ export class ChatFiles extends EventTarget {
    */
   protected readPieceForPeer(fileId: string, index: number): Promise<ArrayBuffer | null> {
     return this.local.readPiece(fileId, index);
-  }
-
-  private async answerProbe(
-    event: Parameters<ServerToClientEvents['chat:file:probe']>[0],
-  ): Promise<void> {
-    if (this.destroyed || event.requester_socket_id === this.socket.id) return;
-    const held = await this.local.lookup(event.file_id).catch(() => null);
-    if (!held || held.room_id !== event.room_id) return;
-    // The server delivered this probe only to members of the room: the asker may have it.
-    this.ledger.grant(event.file_id, event.requester_socket_id);
-    this.socket.emit('chat:file:probe_response', {
-      file_id: event.file_id,
-      has_file: true,
-      requester_socket_id: event.requester_socket_id,
-      ...(held.pieces ? { pieces: held.pieces.indexes() } : {}),
-    });
-  }
-
-  private registerSeed(fileId: string): void {
-    if (this.destroyed) return;
-    void request(this.socket, 'chat:file:seed_registered', { file_id: fileId }).catch((error) =>
-      this.log(`seed registration of ${fileId} failed`, error),
-    );
   }
 
   private onRevokedEvent(fileId: string): void {
@@ -651,19 +587,14 @@ export class ChatFiles extends EventTarget {
    * What this client spends on seeding others: `max_upload_rate` (bytes/s, `null` for no
    * limit), `max_concurrent_uploads`, the uploads running now, and a sentence for a tooltip.
    */
-  get uploadLimits(): UploadLimits & { active_uploads: number; description: string } {
-    const limits = this.budget.current;
-    return {
-      ...limits,
-      active_uploads: this.budget.activeUploads,
-      description: describeUploadLimits(limits),
-    };
+  get uploadLimits(): UploadLimitsReport {
+    return this.seeding.limits;
   }
 
   /** Changes the seeding limits of this client (for example from a settings screen). */
   setUploadLimits(limits: Partial<UploadLimits>): void {
     const checked = resolveConfig(limits, { onWarning: () => {} });
-    this.budget.set({
+    this.seeding.setLimits({
       ...(limits.max_upload_rate !== undefined ? { max_upload_rate: checked.max_upload_rate } : {}),
       ...(limits.max_concurrent_uploads !== undefined
         ? { max_concurrent_uploads: checked.max_concurrent_uploads }
@@ -729,7 +660,7 @@ export class ChatFiles extends EventTarget {
           });
         }
       }
-      this.registerSeed(record.file_id);
+      this.seeding.register(record.file_id);
     }
   }
 
@@ -868,13 +799,10 @@ export class ChatFiles extends EventTarget {
     this.destroyed = true;
     this.transfers.destroy();
     this.statuses.destroy(destroyedError());
-    this.relay.destroy();
     this.seeding.destroy();
-    this.links.destroy();
     for (const off of this.detach) off();
     this.detach.length = 0;
     this.local.clear();
-    this.ledger.clear();
     if (this.ownsSocket) this.socket.disconnect();
     if (ChatFiles.default === this) ChatFiles.setDefault(null);
     return this.worker.terminate();

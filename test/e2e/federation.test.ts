@@ -133,6 +133,8 @@ describe('files and photos in a federated room, in Chromium', () => {
     const aliceCard = cardOf(alice, 'mockup.png');
     await aliceCard.locator('summary').click();
     await aliceCard.locator('button', { hasText: 'Stop sharing' }).click();
+    // The card asks first; its dialog's last button confirms.
+    await aliceCard.locator('dialog button').last().click();
     await expect
       .poll(() => imageCard.getAttribute('state'), { timeout: 15_000 })
       .toBe('unavailable');

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { bytesByTransport, recordCompletion } from './support/completion.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type AppProcess } from './support/app-process.js';
 import {
@@ -107,15 +108,24 @@ describe('three nodes on PostgreSQL, Redis and one blob directory', () => {
     await pick(alice.page, 'across.bin', bytes);
 
     const bobCard = cardOf(bob.page, 'across.bin');
+    await recordCompletion(bobCard);
     await bobCard.locator('button', { hasText: 'Download' }).click();
     await waitForState(bobCard, 'complete');
-    expect(await bobCard.getAttribute('transport')).toBe('webrtc');
+    // Alice (node 1) sent over WebRTC, alone or beside the server's copy.
+    expect(['webrtc', 'swarm']).toContain(await bobCard.getAttribute('transport'));
+    expect((await bytesByTransport(bobCard)).webrtc).toBeGreaterThan(0);
     expect(await cardFileHash(bobCard)).toBe(sha256(bytes));
 
     const carolCard = cardOf(carol.page, 'across.bin');
+    // Her page cannot reach the server's copy either, so the bytes must come over the relay.
+    await carol.page.route('**/api/chat/files/*/download', (route) => route.abort());
+    await recordCompletion(carolCard);
     await carolCard.locator('button', { hasText: 'Download' }).click();
     await waitForState(carolCard, 'complete');
     expect(await carolCard.getAttribute('transport')).toBe('relay');
+    const carolSources = await bytesByTransport(carolCard);
+    expect(carolSources.relay).toBeGreaterThan(0);
+    expect(carolSources.webrtc ?? 0).toBe(0);
     expect(await cardFileHash(carolCard)).toBe(sha256(bytes));
     // The frames went through node 3 from a seeder on another node.
     expect(await metricOf(node3.url, 'chat_files_relay_sessions_opened_total')).toBeGreaterThan(0);
