@@ -43,7 +43,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },
   // The server may import from src/ only the modules shared with the browser (wire types,
-  // codecs, config defaults): src/core/config, error-codes, federated-file, file-message,
+  // codecs, config defaults): src/core/config, error-codes, federated-file, file-message, format,
   // mime and protocol. Everything else in src/ is browser code.
   {
     files: ['server/**/*.ts'],
@@ -54,9 +54,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|file-name|mime|protocol)\\.js$)',
+                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|format|file-name|mime|protocol)\\.js$)',
               message:
-                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, file-name, mime, protocol).',
+                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, format, file-name, mime, protocol).',
             },
           ],
         },

@@ -4,6 +4,7 @@
  * of claiming and releasing a server copy, done in one transaction with the user's quota
  * row locked, so concurrent claims on any number of nodes cannot overshoot a tier.
  */
+import { formatBytes as formatSize } from '../src/core/format.js';
 import {
   userKey,
   type MetadataStore,
@@ -37,18 +38,9 @@ export function tierFor(groups: readonly string[], tiers: Readonly<Record<string
   return best ?? { name: DEFAULT_TIER_NAME, limit: tiers.default ?? 0 };
 }
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
-
-/** Bytes in binary units, compactly: `95MB`, `1.5GB`, `512KB`, `0B`. */
+/** Bytes as the quota messages write them, the elements' units without the space: `95MB`, `1.5GB`, `0B`. */
 export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const rounded = value >= 10 || unit === 0 ? Math.round(value) : Math.round(value * 10) / 10;
-  return `${rounded}${UNITS[unit]}`;
+  return formatSize(bytes).replace(' ', '');
 }
 
 /** The message of a refused claim. */

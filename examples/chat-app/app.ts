@@ -359,6 +359,15 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
     }),
   );
 
+  // The page asks this before anyone signs in: a visitor is an answer, not an error.
+  app.get(
+    '/auth/session',
+    asyncRoute(async (req, res) => {
+      const username = await userFromHeaders(req.headers);
+      res.json(username ? { username, groups: groupsOf(username) } : { username: null });
+    }),
+  );
+
   app.get('/auth/me', requireUser, (req, res) => {
     const username = (req as Authed).username;
     res.json({ username, groups: groupsOf(username) });
@@ -581,6 +590,12 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       }
       res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'index.html'));
     }),
+  );
+  app.get('/favicon.ico', (_req, res) =>
+    res
+      .type('image/svg+xml')
+      .set('cache-control', 'public, max-age=86400')
+      .sendFile(path.join(root, 'examples', 'chat-app', 'public', 'favicon.svg')),
   );
   app.get('/app.css', (_req, res) =>
     res.sendFile(path.join(root, 'examples', 'chat-app', 'public', 'app.css')),

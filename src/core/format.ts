@@ -4,15 +4,23 @@
 
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
 
-/** Human-readable size, e.g. `1.2 MB` (decimal units, as file managers show them). */
+/**
+ * Human-readable size in binary units labelled as the README labels them:
+ * `104857600` is `100 MB`, `1536` is `1.5 KB`, `0` is `0 B`. One decimal below 10, none above.
+ */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '';
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
     unit += 1;
   }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  let rounded = value >= 10 || unit === 0 ? Math.round(value) : Math.round(value * 10) / 10;
+  // 1023.6 KB rounds to 1024 KB: say 1 MB.
+  if (rounded >= 1024 && unit < UNITS.length - 1) {
+    rounded = 1;
+    unit += 1;
+  }
+  return `${rounded} ${UNITS[unit]}`;
 }

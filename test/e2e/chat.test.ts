@@ -42,7 +42,18 @@ describe('reference chat app in Chromium', () => {
   it('lets a person choose a name, create a room and talk in it', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+    });
     await page.goto(app.url);
+    await page.waitForSelector('#login:not([hidden])');
+    // The login page asks nothing it is refused, and its icon is there.
+    expect(problems).toEqual([]);
+    expect((await page.request.get(`${app.url}/favicon.ico`)).status()).toBe(200);
     await page.fill('#login-name', 'not valid!');
     await page.click('#login-form button');
     await expect.poll(() => page.textContent('#login-error')).toMatch(/1 to 32 characters/);
@@ -52,9 +63,14 @@ describe('reference chat app in Chromium', () => {
     await page.fill('#new-room-name', 'book club');
     await page.click('#new-room button');
     await expect.poll(() => page.textContent('#room-title')).toBe('# book club');
+    const empty = page.locator('#messages', {
+      hasText: 'No messages yet. Say hello or share a file.',
+    });
+    await empty.waitFor();
     await page.fill('#composer-input', 'first!');
     await page.click('#composer button');
     await page.locator('.message', { hasText: 'first!' }).waitFor();
+    expect(await page.locator('.messages__empty').count()).toBe(0);
     await context.close();
   });
 });

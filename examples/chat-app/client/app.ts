@@ -81,10 +81,10 @@ class ChatPage {
       $('room-error').textContent = event.detail.message;
     });
 
-    try {
-      const me = await api<{ username: string }>('GET', '/auth/me');
+    const me = await api<{ username: string | null }>('GET', '/auth/session').catch(() => null);
+    if (me?.username) {
       await this.enter(me.username);
-    } catch {
+    } else {
       $('login').hidden = false;
       ($('login-name') as HTMLInputElement).focus();
     }
@@ -231,11 +231,18 @@ class ChatPage {
     $('messages').replaceChildren();
     this.stickToBottom = true;
     for (const message of messages) this.appendMessage(message);
+    if (messages.length === 0) {
+      const empty = document.createElement('li');
+      empty.className = 'messages__empty';
+      empty.textContent = 'No messages yet. Say hello or share a file.';
+      $('messages').append(empty);
+    }
     ($('composer-input') as HTMLInputElement).focus();
   }
 
   private appendMessage(message: ChatMessage): void {
     const list = $('messages');
+    list.querySelector('.messages__empty')?.remove();
     const item = document.createElement('li');
     item.className = 'message';
     item.dataset.messageId = message.id;

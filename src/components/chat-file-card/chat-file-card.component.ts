@@ -346,7 +346,10 @@ export class ChatFileCard extends LitElement {
 
   override updated(): void {
     const box = this.previewBox;
-    this.previewSize.attach(box);
+    // Only pictures and videos are resizable: a PDF page and text keep their own shape.
+    this.previewSize.attach(
+      box?.matches('.card__preview--image, .card__preview--video') ? box : null,
+    );
     this.mediaSync.attach(box?.querySelector('video, audio') ?? null);
     this.drawPdf();
     const dialog = this.shadowRoot!.querySelector<HTMLDialogElement>('dialog.card__dialog');
@@ -612,7 +615,8 @@ export class ChatFileCard extends LitElement {
         <div class="card__head">
           <div part="thumbnail" class="card__thumb">
             ${
-              this.thumbnail && this.thumbnail.startsWith('data:image/')
+              // An open image preview is the picture: the head does not repeat it.
+              this.thumbnail?.startsWith('data:image/') && !(showPreview && kind === 'image')
                 ? html`<img src=${this.thumbnail} alt="" />`
                 : fileIcon(kind)
             }

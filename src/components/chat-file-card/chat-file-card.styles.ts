@@ -8,7 +8,8 @@ export const cardStyles = [
     :host {
       --_preview-max-height: var(--chat-file-preview-max-height, 360px);
       display: block;
-      max-width: 28rem;
+      /* Like a chat attachment: room for the name and status, never the whole column. */
+      max-width: 34rem;
       container-type: inline-size;
       /* A room may hold thousands of cards: skip layout and paint of those off screen. */
       content-visibility: auto;
@@ -63,8 +64,9 @@ export const cardStyles = [
       height: 100%;
       object-fit: cover;
     }
+    /* The text column keeps its room: the actions wrap under it before it is squeezed. */
     .card__info {
-      flex: 1 1 9rem;
+      flex: 1 1 14rem;
       min-width: 0;
       display: grid;
     }
@@ -97,7 +99,7 @@ export const cardStyles = [
       margin-inline-start: auto;
     }
     /* Narrow cards: actions go under the name, across the whole width. */
-    @container (max-width: 20rem) {
+    @container (max-width: 24rem) {
       .card__actions {
         flex-basis: 100%;
         justify-content: flex-end;
@@ -195,14 +197,23 @@ export const cardStyles = [
         opacity: 0.35;
       }
     }
+    /* Resizable by pointer (the size is shared with the room); the grip shows on hover only. */
     .card__preview {
-      resize: both;
+      resize: none;
       overflow: hidden;
       max-width: 100%;
       min-width: 8rem;
       min-height: 3rem;
       border-radius: 6px;
       background: var(--_surface);
+    }
+    .card__preview--image:hover,
+    .card__preview--video:hover {
+      resize: both;
+    }
+    /* Not resizable, so nothing to clip: the page's outline shows. */
+    .card__preview--pdf {
+      overflow: visible;
     }
     .card__preview--image,
     .card__preview--pdf {
@@ -231,9 +242,12 @@ export const cardStyles = [
       height: 100%;
       max-height: none;
     }
+    /* The page is white paper on a white card: an outline and a lift show where it ends. */
     .card__pdf {
       display: block;
-      box-shadow: 0 0 0 1px var(--_border);
+      box-shadow:
+        0 0 0 1px var(--_border),
+        0 1px 4px rgb(0 0 0 / 0.16);
       max-width: 100%;
       max-height: var(--_preview-max-height);
       width: auto;

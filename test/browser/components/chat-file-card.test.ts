@@ -26,7 +26,7 @@ describe('<chat-file-card>', () => {
     expect(card.getAttribute('state')).to.equal('available');
     expect(card.fileName).to.equal('report.bin');
     expect(text(card)).to.contain('report.bin');
-    expect(text(card)).to.contain('2.5 MB');
+    expect(text(card)).to.contain('2.4 MB');
     expect(text(card)).to.contain('application/octet-stream');
     expect(button(card, /Download/)).to.exist;
     await expect(card).to.be.accessible();

@@ -72,7 +72,7 @@ describe('<chat-file-upload>', () => {
     void el.shareFiles([makeTestFile(10_001, 1, 'big.bin')]);
     const { detail } = await refused;
     expect(detail.code).to.equal('ERR_TOO_LARGE');
-    expect(detail.message).to.equal('big.bin is too large: files may be at most 10.0 KB.');
+    expect(detail.message).to.equal('big.bin is too large: files may be at most 9.8 KB.');
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[role="alert"]')!.textContent).to.contain('too large');
     await new Promise((r) => setTimeout(r, 300));

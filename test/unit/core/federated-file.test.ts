@@ -92,10 +92,14 @@ describe('federated file object', () => {
 
   it('writes a readable fallback for text-only receivers', () => {
     expect(federatedFileFallbackText(file, 'alice')).toBe(
-      `alice shared a file: cat.png (12.3 KB) ${ORIGIN}/api/chat/files/shares/abc/download`,
+      `alice shared a file: cat.png (12 KB) ${ORIGIN}/api/chat/files/shares/abc/download`,
     );
     expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1_500_000)).toBe('1.5 MB');
-    expect(formatBytes(524_288_000)).toBe('524 MB');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(1_500_000)).toBe('1.4 MB');
+    // The README's and the server's units: the free tier is 100 MB, the file limit 500 MB.
+    expect(formatBytes(104_857_600)).toBe('100 MB');
+    expect(formatBytes(524_288_000)).toBe('500 MB');
+    expect(formatBytes(1024 * 1024 - 1)).toBe('1 MB');
   });
 });

@@ -218,6 +218,20 @@ describe('reference chat app', () => {
       expect(bad.status).toBe(400);
     });
 
+    it('answers who is signed in without an error status, and serves the icon', async () => {
+      const visitor = await fetch(`${app.url}/auth/session`);
+      expect(visitor.status).toBe(200);
+      expect(await visitor.json()).toEqual({ username: null });
+      expect((await alice.json('GET', '/auth/session')).body).toEqual({
+        username: 'alice',
+        groups: [],
+      });
+      const icon = await fetch(`${app.url}/favicon.ico`);
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      expect(await icon.text()).toContain('<svg');
+    });
+
     it('mounts the chat-files router', async () => {
       const res = await fetch(`${app.url}/api/chat/files/health`);
       expect(await res.json()).toMatchObject({ ok: true });
