@@ -6,6 +6,12 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 import type { ServerOptions } from 'socket.io';
+import {
+  RedisLocker,
+  RedisUploadGate,
+  redisLimiterBackend,
+  type ChatFilesServerOptions,
+} from '../../server/index.js';
 import type { ChatStore } from './chat-store.js';
 import { PgChatStore } from './pg-chat-store.js';
 
@@ -15,6 +21,8 @@ export interface Engines {
   store?: ChatStore;
   /** The socket.io adapter, or `undefined` for the in-memory one. */
   adapter?: ServerOptions['adapter'];
+  /** Options of the SDK's server that make its locks and limits shared by the nodes. */
+  files: Partial<ChatFilesServerOptions>;
   /** Readiness checks of the shared services, by name. */
   checks: Record<string, () => Promise<unknown>>;
   /** Closes what was opened here (the store is closed by the app). */
@@ -26,7 +34,7 @@ export async function openEngines(env: {
   DATABASE_URL?: string;
   REDIS_URL?: string;
 }): Promise<Engines> {
-  const engines: Engines = { checks: {}, close: async () => {} };
+  const engines: Engines = { files: {}, checks: {}, close: async () => {} };
   if (env.DATABASE_URL) {
     try {
       engines.store = await PgChatStore.open(env.DATABASE_URL);
@@ -56,11 +64,23 @@ export async function openEngines(env: {
     // Streams, not the plain pub/sub adapter: a node that loses Redis for a moment reads
     // on from its last stream offset when it comes back, so no packet is lost meanwhile.
     engines.adapter = createAdapter(client as unknown as Parameters<typeof createAdapter>[0]);
+    // tus upload locks, the one-upload-per-file gate and rate-limit counters, shared by the
+    // nodes; the locker hears release requests on a connection of its own.
+    const subscriber = client.duplicate();
+    subscriber.on('error', () => undefined);
+    await subscriber.connect();
+    engines.files = {
+      uploadLocker: new RedisLocker({ client, subscriber }),
+      uploadGate: new RedisUploadGate({ client }),
+      limiterBackend: redisLimiterBackend(client),
+    };
     engines.checks.redis = () => client.ping();
     engines.close = async () => {
       // A graceful close waits for Redis to answer queued commands; without Redis, drop them.
-      if (client.isReady) await client.close().catch(() => undefined);
-      else client.destroy();
+      for (const connection of [subscriber, client]) {
+        if (connection.isReady) await connection.close().catch(() => undefined);
+        else connection.destroy();
+      }
     };
   }
   return engines;

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     socketAdapter: engines.adapter,
     readinessChecks: engines.checks,
     files: {
+      ...engines.files,
       // The SDK's metadata goes to the same database; its relay key then comes from there too.
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(relaySessionKey ? { relaySessionKey } : {}),

@@ -3,11 +3,8 @@
  * same fault: a full disk or database is 507 `ERR_STORAGE_FULL`, a body over the shared
  * size is 413 `ERR_TOO_LARGE`, a body that stops sending is 408 `ERR_TIMEOUT`.
  */
-import { ChatFilesError } from '../errors.js';
+import { ChatFilesError, isStorageFull as isFullDiskOrDatabase } from '../errors.js';
 import { TooManyBytesError } from '../hashing.js';
-
-/** Error codes of a full disk (`ENOSPC`), an exhausted quota (`EDQUOT`) or a full SQLite file. */
-const FULL_CODES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
 
 /** The reason an upload body was abandoned because it stopped sending. */
 export class UploadIdleError extends Error {
@@ -17,14 +14,10 @@ export class UploadIdleError extends Error {
   }
 }
 
-/** True when `error` (or its cause) says the storage has no room left. */
+/** True when `error` is the 507 already, or it (or its cause) says the storage has no room left. */
 export function isStorageFull(error: unknown): boolean {
-  for (let e = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && FULL_CODES.has(code)) return true;
-    if (e instanceof ChatFilesError) return e.code === 'ERR_STORAGE_FULL';
-  }
-  return false;
+  if (error instanceof ChatFilesError) return error.code === 'ERR_STORAGE_FULL';
+  return isFullDiskOrDatabase(error);
 }
 
 /** 507 `ERR_STORAGE_FULL` for a full disk or database. */
