@@ -42,21 +42,39 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },
-  // The server may import from src/ only the modules shared with the browser (wire types,
-  // codecs, config defaults): src/core/config, error-codes, federated-file, file-message, format,
-  // mime and protocol. Everything else in src/ is browser code.
+  // The server imports from src/ only src/core/wire/: the modules shared with the browser (wire
+  // types, codecs, config defaults, error codes). Everything else in src/ is browser code.
   {
     files: ['server/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
+          paths: [
+            { name: 'chat-files', message: 'server/ imports only src/core/wire/.' },
+            { name: 'chat-files/react', message: 'server/ imports only src/core/wire/.' },
+          ],
           patterns: [
             {
-              regex:
-                '^(\\.\\./)+src/(?!core/(config|error-codes|federated-file|file-message|format|file-name|mime|protocol)\\.js$)',
-              message:
-                'server/ imports only the shared modules of src/core (config, error-codes, federated-file, file-message, format, file-name, mime, protocol).',
+              regex: '^(\\.\\./)+src/(?!core/wire/(?!.*\\.\\./))',
+              message: 'server/ imports only the shared modules of src/core/wire/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // src/core/wire/ is what the server loads from src/: it imports nothing outside itself.
+  {
+    files: ['src/core/wire/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              message: 'src/core/wire/ imports only its own modules (the server loads it).',
             },
           ],
         },

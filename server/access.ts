@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
-import type { FileRecord, ServerStatus } from '../src/core/protocol.js';
+import type { FileRecord, ServerStatus } from '../src/core/wire/protocol.js';
 import type { ServerContext } from './context.js';
 import { ChatFilesError } from './errors.js';
 import { requireId } from './validate.js';

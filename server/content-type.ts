@@ -4,9 +4,9 @@
  * types are safe to show inline.
  */
 
-import { GENERIC_TYPE } from '../src/core/mime.js';
+import { GENERIC_TYPE } from '../src/core/wire/mime.js';
 
-export { GENERIC_TYPE, isAllowedType, normalizeMimeType } from '../src/core/mime.js';
+export { GENERIC_TYPE, isAllowedType, normalizeMimeType } from '../src/core/wire/mime.js';
 
 /** A format recognised by its first bytes, and the declared types that may describe it. */
 interface Format {

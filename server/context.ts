@@ -4,8 +4,8 @@
  * limits and federation.
  */
 import type { Server as SocketIOServer } from 'socket.io';
-import type { ChatFilesConfig } from '../src/core/config.js';
-import type { ServerToClientEvents } from '../src/core/protocol.js';
+import type { ChatFilesConfig } from '../src/core/wire/config.js';
+import type { ServerToClientEvents } from '../src/core/wire/protocol.js';
 import type { FederationService } from './federation/federation.js';
 import type { HostAdapter } from './host-adapter.js';
 import type { RateLimits } from './limits/rate-limits.js';

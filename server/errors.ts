@@ -3,8 +3,8 @@
  * responses and socket replies.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { ERROR_STATUS, type ErrorCode } from '../src/core/error-codes.js';
-import type { ErrorReply } from '../src/core/protocol.js';
+import { ERROR_STATUS, type ErrorCode } from '../src/core/wire/error-codes.js';
+import type { ErrorReply } from '../src/core/wire/protocol.js';
 import { challengeFor } from './http/authenticate.js';
 
 /** An error whose message is safe to show to the client that caused it. */

@@ -1,5 +1,5 @@
 /**
- * File names on the server: the one sanitizer of `src/core/file-name.ts`, shared with
+ * File names on the server: the one sanitizer of `src/core/wire/file-name.ts`, shared with
  * the browser so local, uploaded and federated names are cleaned alike.
  */
 export {
@@ -8,4 +8,4 @@ export {
   MAX_RAW_NAME_LENGTH,
   MAX_SANITIZED_BYTES,
   sanitizeFileName,
-} from '../src/core/file-name.js';
+} from '../src/core/wire/file-name.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { PieceManifest } from '../src/core/protocol.js';
+import type { PieceManifest } from '../src/core/wire/protocol.js';
 import { ChatFilesError } from './errors.js';
 import { HashSession } from './uploads/hash-pool.js';
 import type { Fields } from './validate.js';

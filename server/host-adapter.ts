@@ -4,7 +4,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Server as SocketIOServer, Socket } from 'socket.io';
-import type { ChatMessage } from '../src/core/protocol.js';
+import type { ChatMessage } from '../src/core/wire/protocol.js';
 
 /** The handshake of a connecting socket. */
 export type Handshake = Socket['handshake'];

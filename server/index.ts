@@ -91,8 +91,8 @@ export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
 export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
 export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
-export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/config.js';
-export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/config.js';
+export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/wire/config.js';
+export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/wire/config.js';
 
 /** Name of the shared secret that signs relay session ids. */
 const RELAY_SESSION_SECRET = 'relay-session-key';

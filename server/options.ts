@@ -8,8 +8,8 @@ import {
   resolveConfig,
   type ChatFilesConfig,
   type ChatFilesConfigInput,
-} from '../src/core/config.js';
-import { DEFAULT_API_BASE } from '../src/core/protocol.js';
+} from '../src/core/wire/config.js';
+import { DEFAULT_API_BASE } from '../src/core/wire/protocol.js';
 import type { HostAdapterInput } from './host-adapter.js';
 import type { LimiterBackend } from './limits/limiter.js';
 import type { BlobStorage } from './storage/blob-storage.js';

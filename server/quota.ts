@@ -4,7 +4,7 @@
  * of claiming and releasing a server copy, done in one transaction with the user's quota
  * row locked, so concurrent claims on any number of nodes cannot overshoot a tier.
  */
-import { formatBytes as formatSize } from '../src/core/format.js';
+import { formatBytes as formatSize } from '../src/core/wire/format.js';
 import {
   userKey,
   type MetadataStore,

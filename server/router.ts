@@ -3,7 +3,7 @@
  * handler that turns thrown errors into `{ error, code }` responses.
  */
 import express, { type Router } from 'express';
-import { publicConfig } from '../src/core/config.js';
+import { publicConfig } from '../src/core/wire/config.js';
 import type { ServerContext } from './context.js';
 import { requireUser } from './access.js';
 import { errorMiddleware } from './errors.js';

@@ -5,7 +5,7 @@
  * eviction order. Every decision about the cap, dedup and the permanent flag is taken
  * under the store's storage lock, so nodes sharing a database take them one at a time.
  */
-import type { PieceManifest } from '../src/core/protocol.js';
+import type { PieceManifest } from '../src/core/wire/protocol.js';
 import { refundClaim } from './quota.js';
 import type {
   BlobRecord,

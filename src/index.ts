@@ -2,17 +2,17 @@
  * chat-files for the browser: the client, the custom elements, and the shared wire
  * helpers. Importing this module registers the elements.
  */
-export { DEFAULT_CONFIG, resolveConfig, ConfigError, cacheLimitBytes } from './core/config.js';
-export type { ChatFilesConfig, ChatFilesConfigInput } from './core/config.js';
+export { DEFAULT_CONFIG, resolveConfig, ConfigError, cacheLimitBytes } from './core/wire/config.js';
+export type { ChatFilesConfig, ChatFilesConfigInput } from './core/wire/config.js';
 export {
   encodeFileMessage,
   decodeFileMessage,
   isFileMessage,
   FILE_MESSAGE_PREFIX,
-} from './core/file-message.js';
-export type * from './core/protocol.js';
-export { ERROR_STATUS, isErrorCode } from './core/error-codes.js';
-export type { ErrorCode } from './core/error-codes.js';
+} from './core/wire/file-message.js';
+export type * from './core/wire/protocol.js';
+export { ERROR_STATUS, isErrorCode } from './core/wire/error-codes.js';
+export type { ErrorCode } from './core/wire/error-codes.js';
 
 export { ChatFiles } from './core/chat-files-client.js';
 export { connect } from './core/connect.js';
@@ -48,16 +48,16 @@ export type {
 export type { TransportKind } from './core/transports/transport.js';
 export type { FileWorkerFactory } from './core/worker-bridge.js';
 
-export { publicConfig } from './core/config.js';
-export type { PublicConfig } from './core/config.js';
-export { formatBytes } from './core/format.js';
+export { publicConfig } from './core/wire/config.js';
+export type { PublicConfig } from './core/wire/config.js';
+export { formatBytes } from './core/wire/format.js';
 export {
   parseFederatedFile,
   serializeFederatedFile,
   federatedFileFallbackText,
   FederatedFileError,
-} from './core/federated-file.js';
-export type { FederatedFile } from './core/federated-file.js';
+} from './core/wire/federated-file.js';
+export type { FederatedFile } from './core/wire/federated-file.js';
 
 // The elements: importing this module registers <chat-file-upload>, <chat-file-card> and
 // <chat-file-browser> (unless another copy of the SDK already did).

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createChatApp } from '../../examples/chat-app/app.js';
-import { resolveConfig } from '../../src/core/config.js';
+import { resolveConfig } from '../../src/core/wire/config.js';
 import type { ChildRequest, ChildReply } from './server-process.js';
 
 const dataDir = process.env.BENCH_DATA_DIR!;

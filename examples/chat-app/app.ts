@@ -20,7 +20,7 @@ import {
 import { requestLogging } from '../../server/logging.js';
 import type { Logger } from '../../server/options.js';
 import { consoleLogger } from '../../server/options.js';
-import { DEFAULT_API_BASE } from '../../src/core/protocol.js';
+import { DEFAULT_API_BASE } from '../../src/core/wire/protocol.js';
 import { isValidUsername, SESSION_COOKIE, tokenFromHeaders, USERNAME_RULE } from './auth.js';
 import { GENERAL_ROOM_ID, type ChatStore, type Room, type StoredMessage } from './chat-store.js';
 import { SqliteChatStore } from './sqlite-chat-store.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError, resolveConfig, type ChatFilesConfig } from '../../src/core/config.js';
+import { ConfigError, resolveConfig, type ChatFilesConfig } from '../../src/core/wire/config.js';
 
 /** The app's own settings. */
 export interface ChatAppSettings {

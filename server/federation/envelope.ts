@@ -4,7 +4,7 @@
  * that a file's shares were revoked. Unknown fields are ignored so newer senders stay
  * readable; missing or mistyped known fields are refused with the field's name.
  */
-import { parseFederatedFile, type FederatedFile } from '../../src/core/federated-file.js';
+import { parseFederatedFile, type FederatedFile } from '../../src/core/wire/federated-file.js';
 
 /** Envelope schema version; receivers accept what they know and ignore the rest. */
 export const ENVELOPE_VERSION = 1;

@@ -6,8 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { federatedFileFallbackText, type FederatedFile } from '../../src/core/federated-file.js';
-import { isFileMessage } from '../../src/core/file-message.js';
+import {
+  federatedFileFallbackText,
+  type FederatedFile,
+} from '../../src/core/wire/federated-file.js';
+import { isFileMessage } from '../../src/core/wire/file-message.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import type { HostRoom } from '../host-adapter.js';

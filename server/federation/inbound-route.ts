@@ -15,7 +15,7 @@ import express, {
   type RequestHandler,
   type Response,
 } from 'express';
-import { encodeFileMessage, FILE_MESSAGE_PREFIX } from '../../src/core/file-message.js';
+import { encodeFileMessage, FILE_MESSAGE_PREFIX } from '../../src/core/wire/file-message.js';
 import { emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { asyncHandler } from '../routes/route-helpers.js';

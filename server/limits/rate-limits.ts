@@ -2,7 +2,7 @@
  * The rate-limit policy: which budget an action spends from, per user and per socket,
  * and the `ERR_RATE_LIMITED` answer (with the time to wait) once one is spent.
  */
-import type { RateLimitRule, RateLimitsConfig } from '../../src/core/config.js';
+import type { RateLimitRule, RateLimitsConfig } from '../../src/core/wire/config.js';
 import { ChatFilesError } from '../errors.js';
 import type { Limiter, LimiterBackend } from './limiter.js';
 

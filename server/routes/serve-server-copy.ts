@@ -8,7 +8,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
-import type { DownloadMode } from '../../src/core/config.js';
+import type { DownloadMode } from '../../src/core/wire/config.js';
 import { expiresAt } from '../access.js';
 import { isInlineSafe } from '../content-type.js';
 import type { ServerContext } from '../context.js';

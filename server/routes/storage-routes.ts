@@ -6,7 +6,7 @@
  * everyone.
  */
 import type { RequestHandler } from 'express';
-import type { StorePermanentlyResponse } from '../../src/core/protocol.js';
+import type { StorePermanentlyResponse } from '../../src/core/wire/protocol.js';
 import { expiresAt, isServable, requireFile, requireMember, requireUser } from '../access.js';
 import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';

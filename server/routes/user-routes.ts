@@ -5,8 +5,8 @@
  * claimed files).
  */
 import type { RequestHandler } from 'express';
-import type { FederatedFile } from '../../src/core/federated-file.js';
-import type { UserFileEntry, UserStorageResponse } from '../../src/core/protocol.js';
+import type { FederatedFile } from '../../src/core/wire/federated-file.js';
+import type { UserFileEntry, UserStorageResponse } from '../../src/core/wire/protocol.js';
 import { requireUser } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';

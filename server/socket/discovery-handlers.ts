@@ -14,7 +14,7 @@ import type {
   FileServerStatusPayload,
   SeederInfo,
   ServerStatus,
-} from '../../src/core/protocol.js';
+} from '../../src/core/wire/protocol.js';
 import {
   requireFile,
   requireFileInRoom,

@@ -6,7 +6,7 @@ import type {
   MediaSyncAction,
   MediaSyncPayload,
   PreviewSizePayload,
-} from '../../src/core/protocol.js';
+} from '../../src/core/wire/protocol.js';
 import { requireFile, requireFileInRoom, requireMember } from '../access.js';
 import {
   asObject,

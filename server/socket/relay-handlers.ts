@@ -15,7 +15,7 @@ import type {
   RelayChunkPayload,
   RelayCompletePayload,
   RelayRequestPayload,
-} from '../../src/core/protocol.js';
+} from '../../src/core/wire/protocol.js';
 import { requireFileInRoom, requireMember } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';

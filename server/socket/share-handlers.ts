@@ -5,13 +5,13 @@
  */
 import { deleteFile } from '../server-copies.js';
 import { randomUUID } from 'node:crypto';
-import { encodeFileMessage } from '../../src/core/file-message.js';
+import { encodeFileMessage } from '../../src/core/wire/file-message.js';
 import {
   SERVER_SEEDER,
   type SeedRegisteredPayload,
   type ServerCachedPayload,
   type SharePayload,
-} from '../../src/core/protocol.js';
+} from '../../src/core/wire/protocol.js';
 import { expiresAt, isServable, requireFile, requireFileInRoom, requireMember } from '../access.js';
 import { isAllowedType, normalizeMimeType } from '../content-type.js';
 import { completeRemoval } from '../context.js';

@@ -2,7 +2,7 @@
  * WebRTC signalling: offers, answers and ICE candidates pass through the server, but
  * only between two members of the file's room.
  */
-import type { FileSignalPayload, SignalType } from '../../src/core/protocol.js';
+import type { FileSignalPayload, SignalType } from '../../src/core/wire/protocol.js';
 import { requireFileInRoom, requireMember } from '../access.js';
 import { ChatFilesError } from '../errors.js';
 import { asObject, optionalId, requireId, requireOneOf } from '../validate.js';

@@ -5,7 +5,7 @@
  * only ever sees a payload of its event's type. `attach.ts` wires every table to every socket.
  */
 import type { DefaultEventsMap, RemoteSocket, Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../src/core/protocol.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/core/wire/protocol.js';
 import type { ServerContext } from '../context.js';
 import type { HostUser } from '../host-adapter.js';
 import type { RateLimitName } from '../limits/rate-limits.js';

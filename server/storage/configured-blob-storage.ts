@@ -2,7 +2,7 @@
  * Builds the blob storage that `server_seeding.storage` names: the disk at
  * `storage_path` (the default) or an S3-compatible bucket.
  */
-import type { ServerSeedingConfig } from '../../src/core/config.js';
+import type { ServerSeedingConfig } from '../../src/core/wire/config.js';
 import type { BlobStorage } from './blob-storage.js';
 import { DiskBlobStorage } from './disk-blob-storage.js';
 import { S3BlobStorage } from './s3-blob-storage.js';

@@ -8,8 +8,8 @@
  * `SqliteMetadataStore` is the embedded default, `PostgresMetadataStore` the one for
  * several nodes.
  */
-import type { FederatedFile } from '../../src/core/federated-file.js';
-import type { FileRecord, PieceManifest } from '../../src/core/protocol.js';
+import type { FederatedFile } from '../../src/core/wire/federated-file.js';
+import type { FileRecord, PieceManifest } from '../../src/core/wire/protocol.js';
 
 /** Id of a user's row about a file: their seed row and their claim (`{file_id}:{username}`). */
 export const userKey = (fileId: string, username: string): string => `${fileId}:${username}`;

@@ -3,7 +3,7 @@
  * `federated_files` (peers' files, metadata only), `federation_offers` (files offered
  * to peers, once each) and `federation_outbox` (envelopes waiting for a peer).
  */
-import type { FederatedFile } from '../../src/core/federated-file.js';
+import type { FederatedFile } from '../../src/core/wire/federated-file.js';
 import type { FederatedFileRecord, FederationStore, OutboxEntry } from './metadata-store.js';
 import type { SqlDatabase } from './sql-database.js';
 

@@ -2,8 +2,8 @@
  * {@link FileStore} in SQL: the `files`, `file_manifests` and peer rows of `file_seeds`.
  * Piece digests are stored raw (32 bytes each, concatenated): half the size of hex.
  */
-import type { PieceManifest } from '../../src/core/protocol.js';
-import { SERVER_SEEDER } from '../../src/core/protocol.js';
+import type { PieceManifest } from '../../src/core/wire/protocol.js';
+import { SERVER_SEEDER } from '../../src/core/wire/protocol.js';
 import {
   userKey,
   type FileQuery,

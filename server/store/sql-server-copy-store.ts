@@ -1,5 +1,5 @@
 /** {@link ServerCopyStore} in SQL: the server's rows of `file_seeds`, and `blobs`. */
-import { SERVER_SEEDER } from '../../src/core/protocol.js';
+import { SERVER_SEEDER } from '../../src/core/wire/protocol.js';
 import type {
   BlobRecord,
   RemovedCopy,

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { MemoryLocker, Metadata, Server, type Upload } from '@tus/server';
 import type { Request, RequestHandler, Response } from 'express';
-import type { UploadResponse } from '../../src/core/protocol.js';
+import type { UploadResponse } from '../../src/core/wire/protocol.js';
 import { requireMember, requireUser } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError, toErrorReply } from '../errors.js';

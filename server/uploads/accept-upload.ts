@@ -5,7 +5,7 @@
  * SHA-256), records the server copy, and tells the room and the federation peers.
  */
 import { commitServerCopy } from '../server-copies.js';
-import type { UploadResponse } from '../../src/core/protocol.js';
+import type { UploadResponse } from '../../src/core/wire/protocol.js';
 import { expiresAt } from '../access.js';
 import { contentMatchesType, isAllowedType } from '../content-type.js';
 import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';

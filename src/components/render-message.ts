@@ -2,8 +2,8 @@
  * `renderMessage()`: the one line a host's message list needs to show a `[FILE]` message
  * as a card.
  */
-import { decodeFileMessage } from '../core/file-message.js';
-import type { ChatMessage } from '../core/protocol.js';
+import { decodeFileMessage } from '../core/wire/file-message.js';
+import type { ChatMessage } from '../core/wire/protocol.js';
 import './chat-file-card/chat-file-card.js';
 import type { ChatFileCard } from './chat-file-card/chat-file-card.js';
 

@@ -10,9 +10,9 @@ import {
   resolveConfig,
   type ChatFilesConfig,
   type ChatFilesConfigInput,
-} from './config.js';
+} from './wire/config.js';
 import { ChatFilesClientError, toClientError, type ClientErrorCode } from './errors.js';
-import type { FederatedFile } from './federated-file.js';
+import type { FederatedFile } from './wire/federated-file.js';
 import { FileCache } from './file-cache.js';
 import { LocalFiles } from './local-files.js';
 import {
@@ -25,7 +25,7 @@ import {
   type UploadResponse,
   type UserFileEntry,
   type UserStorageResponse,
-} from './protocol.js';
+} from './wire/protocol.js';
 import { RestClient } from './rest-client.js';
 import { ServerStatusBatcher } from './server-status.js';
 import { ServerUploads, type UploadEventDetail } from './server-uploads.js';

@@ -5,9 +5,9 @@
  */
 import type { Socket } from 'socket.io-client';
 import { ChatFiles, type ChatFilesClientOptions } from './chat-files-client.js';
-import type { PublicConfig } from './config.js';
+import type { PublicConfig } from './wire/config.js';
 import { ChatFilesClientError, fromErrorReply } from './errors.js';
-import { DEFAULT_API_BASE } from './protocol.js';
+import { DEFAULT_API_BASE } from './wire/protocol.js';
 import type { ChatFilesSocket } from './socket-requests.js';
 
 /**

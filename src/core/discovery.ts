@@ -7,7 +7,7 @@
  */
 import { ChatFilesClientError } from './errors.js';
 import { PieceSet } from './pieces.js';
-import type { FileRecord, SeederInfo, ServerToClientEvents } from './protocol.js';
+import type { FileRecord, SeederInfo, ServerToClientEvents } from './wire/protocol.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 import type { SourceCandidate } from './transports/transport.js';
 

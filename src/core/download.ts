@@ -14,12 +14,12 @@
  * discarded and wanted again from another source; a peer that sends two bad pieces is
  * dropped for this file. A source lost mid-transfer gives its pieces back to the others.
  */
-import type { ChatFilesConfig } from './config.js';
+import type { ChatFilesConfig } from './wire/config.js';
 import { Discovery, isGone } from './discovery.js';
 import { ChatFilesClientError, toClientError } from './errors.js';
 import type { LocalFiles } from './local-files.js';
 import { PieceSet } from './pieces.js';
-import { SERVER_SEEDER, type PieceManifest } from './protocol.js';
+import { SERVER_SEEDER, type PieceManifest } from './wire/protocol.js';
 import type { ChatFilesSocket } from './socket-requests.js';
 import { Swarm, SwarmMember } from './swarm.js';
 import { TransferProgress } from './transfer-progress.js';

@@ -3,7 +3,7 @@
  * `error` in a transfer snapshot, carries a stable `code` that callers branch on; the
  * message is written for people and may change.
  */
-import { isErrorCode, type ErrorCode } from './error-codes.js';
+import { isErrorCode, type ErrorCode } from './wire/error-codes.js';
 
 /**
  * Codes that only the browser runtime produces, next to the wire protocol's

@@ -5,7 +5,7 @@
  * deleted (404/410) is reported as `ERR_GONE`, which cards show as "no longer available".
  */
 import { ChatFilesClientError, toClientError } from './errors.js';
-import type { FederatedFile } from './federated-file.js';
+import type { FederatedFile } from './wire/federated-file.js';
 import { TransferProgress } from './transfer-progress.js';
 import type { TransferSnapshot } from './transfer-state.js';
 

@@ -4,7 +4,7 @@
  * JS memory). The seeding side reads from here first, then from the cache.
  */
 import { PieceSet, pieceRange } from './pieces.js';
-import type { PieceManifest } from './protocol.js';
+import type { PieceManifest } from './wire/protocol.js';
 import type { HeldFile, PieceProvider } from './transports/transport.js';
 import type { WorkerBridge } from './worker-bridge.js';
 

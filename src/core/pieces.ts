@@ -3,7 +3,7 @@
  * size splits into pieces, the set of pieces a cache or peer holds, and the hex codec
  * the manifest uses.
  */
-import type { PieceManifest } from './protocol.js';
+import type { PieceManifest } from './wire/protocol.js';
 
 /** Number of pieces of a file; a zero-byte file has none. */
 export function pieceCount(size: number, pieceSize: number): number {

@@ -10,7 +10,7 @@ import type {
   UploadResponse,
   UserFileEntry,
   UserStorageResponse,
-} from './protocol.js';
+} from './wire/protocol.js';
 
 /** Options of {@link RestClient}. */
 export interface RestClientOptions {

@@ -6,8 +6,8 @@
  * seeder of the files it completes.
  */
 import { AuthorizationLedger } from './authorizations.js';
-import type { ChatFilesConfig } from './config.js';
-import type { ServerToClientEvents } from './protocol.js';
+import type { ChatFilesConfig } from './wire/config.js';
+import type { ServerToClientEvents } from './wire/protocol.js';
 import type { RestClient } from './rest-client.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 import { ChannelSeeding } from './transports/channel-seeding.js';

@@ -3,7 +3,7 @@
  * the page renders (one per card, a thousand in a busy room) is collected until the current
  * task ends and sent as one `chat:file:server_status_batch` per thousand ids.
  */
-import type { ServerStatus } from './protocol.js';
+import type { ServerStatus } from './wire/protocol.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 
 /** The server's per-request cap on `file_ids`. */

@@ -8,7 +8,7 @@
  */
 import { ChatFilesClientError, toClientError, type ClientErrorCode } from './errors.js';
 import { PendingUploads, type PendingUpload } from './pending-uploads.js';
-import type { UploadResponse } from './protocol.js';
+import type { UploadResponse } from './wire/protocol.js';
 import type { RestClient } from './rest-client.js';
 import { request, type ChatFilesSocket } from './socket-requests.js';
 import { tusUpload } from './tus-upload.js';

@@ -3,10 +3,10 @@
  * configuration, with the same rules the server applies, so the user hears "too large" at
  * once instead of after hashing half a gigabyte.
  */
-import type { ChatFilesConfig } from './config.js';
+import type { ChatFilesConfig } from './wire/config.js';
 import { ChatFilesClientError } from './errors.js';
-import { formatBytes } from './format.js';
-import { isAllowedType, normalizeMimeType } from './mime.js';
+import { formatBytes } from './wire/format.js';
+import { isAllowedType, normalizeMimeType } from './wire/mime.js';
 
 /**
  * Throws `ERR_TOO_LARGE` or `ERR_UNSUPPORTED_TYPE` (user-facing messages) when the file

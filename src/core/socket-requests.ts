@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { ChatFilesClientError, fromErrorReply } from './errors.js';
-import type { ClientToServerEvents, ServerToClientEvents } from './protocol.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './wire/protocol.js';
 
 /** A socket.io client socket typed with the protocol's event maps. */
 export type ChatFilesSocket = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -3,7 +3,7 @@
  * Each place is a plugin that says whether it holds a file, reports details, and offers
  * the actions a card's menu shows. Hosts may register their own (e.g. a cloud drive).
  */
-import type { ServerStatus } from './protocol.js';
+import type { ServerStatus } from './wire/protocol.js';
 
 /** A plugin's report on one file. */
 export interface StorageMirrorStatus {

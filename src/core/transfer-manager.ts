@@ -6,7 +6,7 @@
 import { Download, type DownloadContext } from './download.js';
 import { ChatFilesClientError } from './errors.js';
 import { FederatedDownload } from './federated-download.js';
-import type { FederatedFile } from './federated-file.js';
+import type { FederatedFile } from './wire/federated-file.js';
 import { availableSnapshot, type TransferSnapshot } from './transfer-state.js';
 
 /** A running transfer, whatever its sources. */

@@ -11,7 +11,7 @@
  */
 import { ChatFilesClientError, fromErrorReply } from './errors.js';
 import type { PendingUploads } from './pending-uploads.js';
-import type { UploadResponse } from './protocol.js';
+import type { UploadResponse } from './wire/protocol.js';
 
 /** Progress of a tus upload. */
 export interface TusProgress {

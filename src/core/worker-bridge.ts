@@ -16,7 +16,7 @@ import type {
 } from '../workers/piece-cache.js';
 import type { Thumbnail } from '../workers/thumbnail.js';
 import { ChatFilesClientError } from './errors.js';
-import type { PieceManifest } from './protocol.js';
+import type { PieceManifest } from './wire/protocol.js';
 import { installErrorTransfer } from './worker-errors.js';
 
 export type { CachedFileMeta, CacheRecord, CacheStats, PutPieceResult, Thumbnail };

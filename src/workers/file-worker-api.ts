@@ -6,7 +6,7 @@
 import { releaseProxy, transfer, type Remote } from 'comlink';
 import { ChatFilesClientError } from '../core/errors.js';
 import { manifestFitsSize } from '../core/pieces.js';
-import type { PieceManifest } from '../core/protocol.js';
+import type { PieceManifest } from '../core/wire/protocol.js';
 import { computeManifest, rootMatches } from './manifest.js';
 import {
   PieceCache,

@@ -3,7 +3,7 @@
  * digests, computed without ever holding more than a few pieces in memory.
  */
 import { fromHex, pieceCount, pieceRange, toHex } from '../core/pieces.js';
-import type { PieceManifest } from '../core/protocol.js';
+import type { PieceManifest } from '../core/wire/protocol.js';
 
 /**
  * Pieces read and hashed concurrently while building a manifest. `crypto.subtle.digest`

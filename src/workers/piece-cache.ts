@@ -15,7 +15,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { ChatFilesClientError, toClientError } from '../core/errors.js';
 import { pieceCount, pieceLength, PieceSet } from '../core/pieces.js';
-import type { PieceManifest } from '../core/protocol.js';
+import type { PieceManifest } from '../core/wire/protocol.js';
 import { sha256Hex } from './manifest.js';
 
 /** What the cache needs to know about a file before it can hold its pieces. */

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFileMessage } from '../../src/core/file-message.js';
-import type { ChatMessage, FileMessagePayload } from '../../src/core/protocol.js';
+import { decodeFileMessage } from '../../src/core/wire/file-message.js';
+import type { ChatMessage, FileMessagePayload } from '../../src/core/wire/protocol.js';
 import { filesContaining, randomPng } from '../support/bytes-fixtures.js';
 import { manifestOf, multipart } from '../unit/server/support/helpers.js';
 import { freePort, startAppProcess, type AppProcess } from './support/app-process.js';

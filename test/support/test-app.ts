@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { createChatApp, type ChatApp, type ChatAppOptions } from '../../examples/chat-app/app.js';
-import { resolveConfig, type ChatFilesConfigInput } from '../../src/core/config.js';
+import { resolveConfig, type ChatFilesConfigInput } from '../../src/core/wire/config.js';
 import type { ChatAppSettings } from '../../examples/chat-app/config-file.js';
 
 /** A logged-in user of a test app. */

@@ -1,8 +1,8 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { formatBytes } from '../../core/format.js';
-import type { ServerStatus, UserFileEntry, UserStorageResponse } from '../../core/protocol.js';
+import { formatBytes } from '../../core/wire/format.js';
+import type { ServerStatus, UserFileEntry, UserStorageResponse } from '../../core/wire/protocol.js';
 import type { ChatFilesLike, TransferSnapshot } from '../shared/client-api.js';
 import { ClientController } from '../shared/client-controller.js';
 import { emit, type ChatFileErrorDetail } from '../shared/events.js';

@@ -5,8 +5,8 @@
  */
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { formatBytes } from '../../core/format.js';
-import type { ServerStatus, UserFileEntry } from '../../core/protocol.js';
+import { formatBytes } from '../../core/wire/format.js';
+import type { ServerStatus, UserFileEntry } from '../../core/wire/protocol.js';
 import type { TransferSnapshot } from '../shared/client-api.js';
 import { fileIcon, fileKind } from '../shared/file-kind.js';
 import type { ChatFilesStrings } from '../shared/strings.js';

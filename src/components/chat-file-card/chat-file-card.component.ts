@@ -1,9 +1,9 @@
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import type { FederatedFile } from '../../core/federated-file.js';
-import { decodeFileMessage } from '../../core/file-message.js';
-import { formatBytes } from '../../core/format.js';
-import type { ChatMessage } from '../../core/protocol.js';
+import type { FederatedFile } from '../../core/wire/federated-file.js';
+import { decodeFileMessage } from '../../core/wire/file-message.js';
+import { formatBytes } from '../../core/wire/format.js';
+import type { ChatMessage } from '../../core/wire/protocol.js';
 import type {
   ChatFilesLike,
   TransferSnapshot,

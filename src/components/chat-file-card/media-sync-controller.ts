@@ -3,7 +3,7 @@
  * applies what others do, without echoing remote actions back.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { MediaSyncAction } from '../../core/protocol.js';
+import type { MediaSyncAction } from '../../core/wire/protocol.js';
 import type { ChatFilesLike } from '../shared/client-api.js';
 
 /** Remote positions closer than this are not worth a seek (avoids stutter). */

@@ -6,7 +6,7 @@
  * after a confirmation.
  */
 import { html, nothing, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { ServerStatus } from '../../core/protocol.js';
+import type { ServerStatus } from '../../core/wire/protocol.js';
 import type { ChatFilesLike } from '../shared/client-api.js';
 import type { ChatFilesStrings } from '../shared/strings.js';
 

@@ -2,7 +2,7 @@
  * What a card says about its transfer: one status line a person reads at a glance, and
  * the detail under the progress bar (bytes, speed, time left).
  */
-import { formatBytes } from '../../core/format.js';
+import { formatBytes } from '../../core/wire/format.js';
 import type { TransferSnapshot, TransferState, TransportName } from '../shared/client-api.js';
 import { formatDuration, type ChatFilesStrings } from '../shared/strings.js';
 import type { RateReading } from '../shared/transfer-rate.js';

@@ -1,6 +1,6 @@
 import { html, LitElement, nothing } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import { formatBytes } from '../../core/format.js';
+import { formatBytes } from '../../core/wire/format.js';
 import type { UploadEventDetail } from '../../core/server-uploads.js';
 import type { ChatFilesLike, ShareProgress } from '../shared/client-api.js';
 import { ClientController } from '../shared/client-controller.js';

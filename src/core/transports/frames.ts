@@ -11,7 +11,7 @@
  * server forwards a session's frames in the order they were sent).
  */
 import { pieceLength } from '../pieces.js';
-import type { PieceManifest } from '../protocol.js';
+import type { PieceManifest } from '../wire/protocol.js';
 
 /** Bytes of the binary frame header on a data channel. */
 export const FRAME_HEADER_BYTES = 8;

@@ -13,8 +13,8 @@
  * once) or `bye` (the connection was closed on purpose).
  */
 import { ChatFilesClientError } from '../errors.js';
-import type { IceServerConfig } from '../config.js';
-import type { FileSignalPayload, ServerToClientEvents, SignalType } from '../protocol.js';
+import type { IceServerConfig } from '../wire/config.js';
+import type { FileSignalPayload, ServerToClientEvents, SignalType } from '../wire/protocol.js';
 
 /** Label prefix of a file's data channel. */
 export const CHANNEL_PREFIX = 'chat-files:';

@@ -11,7 +11,7 @@
 import { ChatFilesClientError } from '../errors.js';
 import type { PieceSet } from '../pieces.js';
 import { request, type ChatFilesSocket } from '../socket-requests.js';
-import type { ServerToClientEvents } from '../protocol.js';
+import type { ServerToClientEvents } from '../wire/protocol.js';
 import { frameCount, PieceAssembler, RelayCursor } from './frames.js';
 import {
   asFeed,

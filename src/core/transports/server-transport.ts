@@ -2,7 +2,7 @@
  * Pieces from the server's copy of a file, as HTTP range requests of whole pieces: the
  * web seed of this swarm: one more source next to the peers when the server holds the file.
  */
-import { SERVER_SEEDER } from '../protocol.js';
+import { SERVER_SEEDER } from '../wire/protocol.js';
 import { pieceRange } from '../pieces.js';
 import type { RestClient } from '../rest-client.js';
 import {

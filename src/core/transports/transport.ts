@@ -6,7 +6,7 @@
  * was good. Sources never decide what is valid.
  */
 import type { PieceSet } from '../pieces.js';
-import type { PieceManifest } from '../protocol.js';
+import type { PieceManifest } from '../wire/protocol.js';
 
 /** How a source moves bytes. */
 export type TransportKind = 'webrtc' | 'relay' | 'server';

@@ -1,7 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { resetMouse, sendMouse } from '@web/test-runner-commands';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
-import type { ChatMessage } from '../../../src/core/protocol.js';
+import type { ChatMessage } from '../../../src/core/wire/protocol.js';
 import { destroyClients } from '../support/clients.js';
 import { makePdf, makePng, until } from '../support/media.js';
 import { shareAndReceive, twoInARoom } from './helpers.js';

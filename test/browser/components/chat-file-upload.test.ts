@@ -1,8 +1,8 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { ChatFileUpload } from '../../../src/components/chat-file-upload/chat-file-upload.js';
 import '../../../src/components/chat-file-upload/chat-file-upload.js';
-import { decodeFileMessage } from '../../../src/core/file-message.js';
-import type { ChatMessage } from '../../../src/core/protocol.js';
+import { decodeFileMessage } from '../../../src/core/wire/file-message.js';
+import type { ChatMessage } from '../../../src/core/wire/protocol.js';
 import { makeTestFile } from '../support/bytes.js';
 import { destroyClients, type TestClient } from '../support/clients.js';
 import { makePng, until } from '../support/media.js';

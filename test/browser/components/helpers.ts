@@ -5,7 +5,7 @@
 import { fixture, html } from '@open-wc/testing';
 import '../../../src/components/chat-file-card/chat-file-card.js';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
-import type { ChatMessage } from '../../../src/core/protocol.js';
+import type { ChatMessage } from '../../../src/core/wire/protocol.js';
 import {
   createRoom,
   makeClient,

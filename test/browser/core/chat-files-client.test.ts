@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { ChatFiles } from '../../../src/core/chat-files-client.js';
-import { decodeFileMessage } from '../../../src/core/file-message.js';
+import { decodeFileMessage } from '../../../src/core/wire/file-message.js';
 import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
 import { firstDifference, makeTestFile } from '../support/bytes.js';
 import {

@@ -5,7 +5,7 @@
  */
 import { deleteDB } from 'idb';
 import { ChatFiles, type ChatFilesClientOptions } from '../../../src/core/chat-files-client.js';
-import type { ChatFilesConfigInput } from '../../../src/core/config.js';
+import type { ChatFilesConfigInput } from '../../../src/core/wire/config.js';
 import { uniqueCacheName } from './bytes.js';
 import { BROWSER_TEST_CHAT_FILES, BROWSER_TEST_LARGE_CHAT_FILES } from './server-config.js';
 import { login, uniqueName, type TestUser } from './server.js';

@@ -2,7 +2,7 @@
  * Configuration of the reference app that browser tests run against: no STUN servers
  * (no outside network), short timeouts so fallbacks show quickly.
  */
-import { resolveConfig, type ChatFilesConfigInput } from '../../../src/core/config.js';
+import { resolveConfig, type ChatFilesConfigInput } from '../../../src/core/wire/config.js';
 import type { AppConfig } from '../../../examples/chat-app/config-file.js';
 
 /** The `chat_files` block of the test server; browser clients use the same one. */

@@ -3,7 +3,7 @@
  * that names the key, so an operator's typo points at the line to fix.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../../src/core/config.js';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig } from '../../../src/core/wire/config.js';
 
 type Leaf = [key: string, value: unknown];
 

@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFileMessage } from '../../../../src/core/file-message.js';
-import type { ChatMessage, FileMessagePayload } from '../../../../src/core/protocol.js';
+import { decodeFileMessage } from '../../../../src/core/wire/file-message.js';
+import type { ChatMessage, FileMessagePayload } from '../../../../src/core/wire/protocol.js';
 import type { TestClient } from '../../../support/test-app.js';
 import {
   createFederatedRoom,

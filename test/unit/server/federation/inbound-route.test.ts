@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeEnvelope, type Envelope } from '../../../../server/federation/envelope.js';
 import { MESSAGES_PATH } from '../../../../server/federation/outbound.js';
 import { loadOrCreateKeys, signRequest } from '../../../../server/federation/signing.js';
-import { decodeFileMessage } from '../../../../src/core/file-message.js';
-import type { ChatMessage } from '../../../../src/core/protocol.js';
+import { decodeFileMessage } from '../../../../src/core/wire/file-message.js';
+import type { ChatMessage } from '../../../../src/core/wire/protocol.js';
 import { startTestApp, type TestApp, type TestClient } from '../../../support/test-app.js';
 import {
   createFederatedRoom,

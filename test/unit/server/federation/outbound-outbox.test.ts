@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeFileMessage } from '../../../../src/core/file-message.js';
+import { decodeFileMessage } from '../../../../src/core/wire/file-message.js';
 import { freePort, startTestApp, type TestApp } from '../../../support/test-app.js';
 import { createFederatedRoom, randomPng, shareAndUploadFile } from '../support/federated-pair.js';
 import { settle } from '../support/helpers.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKeys } from '../../../../server/federation/signing.js';
-import { formatBytes } from '../../../../src/core/format.js';
+import { formatBytes } from '../../../../src/core/wire/format.js';
 import { freePort, startTestApp, type TestApp } from '../../../support/test-app.js';
 import { createFederatedRoom, randomPng, shareAndUploadFile } from '../support/federated-pair.js';
 

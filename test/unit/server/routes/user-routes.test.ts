@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { UserFileEntry } from '../../../../src/core/protocol.js';
+import type { UserFileEntry } from '../../../../src/core/wire/protocol.js';
 import { bytesOf } from '../support/helpers.js';
 import { startRoomFixture, type RoomFixture } from '../support/room-fixture.js';
 import { shareAndUpload, shareBytes } from '../support/upload.js';

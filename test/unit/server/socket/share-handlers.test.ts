@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFileMessage } from '../../../../src/core/file-message.js';
+import { decodeFileMessage } from '../../../../src/core/wire/file-message.js';
 import { startBareServer, type BareServer } from '../support/bare-server.js';
 import { ack, manifestOf, nextEvent, settle, collect, sha256Hex } from '../support/helpers.js';
 import { startRoomFixture, type RoomFixture } from '../support/room-fixture.js';

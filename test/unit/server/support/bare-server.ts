@@ -18,8 +18,8 @@ import {
   type ChatFilesServerOptions,
   type HostAdapter,
 } from '../../../../server/index.js';
-import type { ChatFilesConfigInput } from '../../../../src/core/config.js';
-import type { ChatMessage } from '../../../../src/core/protocol.js';
+import type { ChatFilesConfigInput } from '../../../../src/core/wire/config.js';
+import type { ChatMessage } from '../../../../src/core/wire/protocol.js';
 
 export interface TestRoom {
   name: string;

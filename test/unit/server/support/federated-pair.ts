@@ -4,7 +4,7 @@
  * file through the real routes.
  */
 import type { Socket } from 'socket.io-client';
-import type { ChatFilesConfigInput } from '../../../../src/core/config.js';
+import type { ChatFilesConfigInput } from '../../../../src/core/wire/config.js';
 import {
   freePort,
   startTestApp,

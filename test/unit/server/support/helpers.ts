@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import type { PieceManifest } from '../../../../src/core/protocol.js';
+import type { PieceManifest } from '../../../../src/core/wire/protocol.js';
 
 /** Reply shape of every socket event. */
 export type AckReply = { success: boolean; code?: string; error?: string } & Record<

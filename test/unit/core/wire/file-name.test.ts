@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFederatedFile } from '../../../src/core/federated-file.js';
-import { decodeFileMessage } from '../../../src/core/file-message.js';
+import { parseFederatedFile } from '../../../../src/core/wire/federated-file.js';
+import { decodeFileMessage } from '../../../../src/core/wire/file-message.js';
 import {
   cleanDisplayName,
   MAX_NAME_LENGTH,
   sanitizeFileName,
-} from '../../../src/core/file-name.js';
-import { ack } from '../server/support/helpers.js';
-import { startRoomFixture, type RoomFixture } from '../server/support/room-fixture.js';
+} from '../../../../src/core/wire/file-name.js';
+import { ack } from '../../server/support/helpers.js';
+import { startRoomFixture, type RoomFixture } from '../../server/support/room-fixture.js';
 
 /** Hostile names and what every path into the system must turn them into. */
 const HOSTILE: Array<[string, string]> = [

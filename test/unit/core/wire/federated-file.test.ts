@@ -5,8 +5,8 @@ import {
   parseFederatedFile,
   serializeFederatedFile,
   type FederatedFile,
-} from '../../../src/core/federated-file.js';
-import { formatBytes } from '../../../src/core/format.js';
+} from '../../../../src/core/wire/federated-file.js';
+import { formatBytes } from '../../../../src/core/wire/format.js';
 
 const ORIGIN = 'https://a.example';
 const file: FederatedFile = {

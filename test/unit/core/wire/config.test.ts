@@ -4,7 +4,7 @@ import {
   DEFAULT_CONFIG,
   publicConfig,
   resolveConfig,
-} from '../../../src/core/config.js';
+} from '../../../../src/core/wire/config.js';
 
 describe('resolveConfig', () => {
   it('fills every documented default', () => {

@@ -3,7 +3,7 @@ import {
   decodeFileMessage,
   encodeFileMessage,
   isFileMessage,
-} from '../../../src/core/file-message.js';
+} from '../../../../src/core/wire/file-message.js';
 
 describe('[FILE] message codec', () => {
   const payload = {
