@@ -26,7 +26,6 @@ const bench: Benchmark = {
     const dataDir = path.join(tmpDir, 'server');
     const server = await startServerProcess(dataDir, LARGE_FILES);
     const user = await loginUser(server.appUrl, 'downloader');
-    const nginxDir = path.join(tmpDir, 'nginx');
     let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
     const agents = [keepAliveAgent(), keepAliveAgent()];
     try {
@@ -43,7 +42,7 @@ const bench: Benchmark = {
       const blobDir = path.join(dataDir, 'blobs');
       const blobId = readdirSync(blobDir).find((name) => /^[0-9a-f]{32}$/.test(name));
       if (!blobId) throw new Error(`no stored blob in ${blobDir}`);
-      nginx = await startNginx(blobDir, nginxDir);
+      nginx = await startNginx(blobDir);
 
       const productUrl = `${server.appUrl}/api/chat/files/${fileId}/download`;
       const nginxUrl = `${nginx.url}/${blobId}`;

@@ -27,18 +27,34 @@ export interface TestNginx {
  */
 const userLine = () => (process.getuid?.() === 0 ? 'user root;' : '');
 
+/** What {@link launchNginx} needs. */
+export interface NginxLaunch {
+  /** Directory for the configuration, logs and temp files (kept by `stop()` unless created here). */
+  workDir?: string;
+  /** The port nginx listens on (the caller's configuration names it). */
+  port: number;
+  /** What goes in the `http` block after the common settings. */
+  httpBody: string;
+  /** Path whose answer (any status) means nginx is up. @default '/' */
+  readyPath?: string;
+  /** Extra files to write into `workDir` before starting, by name. */
+  files?: Record<string, string>;
+}
+
 /**
- * Starts nginx with one `server` block: `serverBody` is what goes inside it after the
- * `listen` line, `httpBody` what goes in `http` before it (e.g. an `upstream`). Throws
- * with the install command when nginx is missing.
+ * Writes an `nginx.conf` (the common settings plus `httpBody`), starts nginx on it and
+ * waits until `readyPath` answers. Throws with the install command when nginx is missing.
  */
-export async function startNginx(serverBody: string, httpBody = ''): Promise<TestNginx> {
+export async function launchNginx(launch: NginxLaunch): Promise<TestNginx> {
   if (!existsSync(NGINX)) {
     throw new Error('nginx is not installed: apt-get install -y nginx-light');
   }
-  const workDir = mkdtempSync(path.join(tmpdir(), 'chat-files-nginx-'));
-  const port = await freePort();
+  const ownDir = launch.workDir === undefined;
+  const workDir = launch.workDir ?? mkdtempSync(path.join(tmpdir(), 'chat-files-nginx-'));
   mkdirSync(path.join(workDir, 'logs'), { recursive: true });
+  for (const [name, text] of Object.entries(launch.files ?? {})) {
+    writeFileSync(path.join(workDir, name), text);
+  }
   const conf = path.join(workDir, 'nginx.conf');
   writeFileSync(
     conf,
@@ -47,22 +63,15 @@ ${userLine()}
 worker_processes 1;
 pid ${workDir}/nginx.pid;
 error_log ${workDir}/logs/error.log warn;
-events { worker_connections 256; }
+events { worker_connections 512; }
 http {
   access_log off;
-  sendfile on;
-  tcp_nopush on;
   client_body_temp_path ${workDir}/client_body;
   proxy_temp_path ${workDir}/proxy;
   fastcgi_temp_path ${workDir}/fastcgi;
   uwsgi_temp_path ${workDir}/uwsgi;
   scgi_temp_path ${workDir}/scgi;
-  default_type application/octet-stream;
-${httpBody}
-  server {
-    listen 127.0.0.1:${port};
-${serverBody}
-  }
+${launch.httpBody}
 }
 `,
   );
@@ -71,11 +80,11 @@ ${serverBody}
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${launch.port}`;
   const stop = () =>
     new Promise<void>((resolve) => {
       const done = () => {
-        rmSync(workDir, { recursive: true, force: true });
+        if (ownDir) rmSync(workDir, { recursive: true, force: true });
         resolve();
       };
       if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -94,7 +103,7 @@ ${serverBody}
       throw new Error(`nginx exited: ${stderr}`);
     }
     try {
-      await fetch(`${url}/`, { method: 'HEAD' });
+      await fetch(`${url}${launch.readyPath ?? '/'}`, { method: 'HEAD' });
       break;
     } catch {
       if (Date.now() > deadline) {
@@ -105,4 +114,23 @@ ${serverBody}
     }
   }
   return { url, workDir, stop };
+}
+
+/**
+ * Starts nginx with one `server` block: `serverBody` is what goes inside it after the
+ * `listen` line, `httpBody` what goes in `http` before it (e.g. an `upstream`).
+ */
+export async function startNginx(serverBody: string, httpBody = ''): Promise<TestNginx> {
+  const port = await freePort();
+  return launchNginx({
+    port,
+    httpBody: `  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+${httpBody}
+  server {
+    listen 127.0.0.1:${port};
+${serverBody}
+  }`,
+  });
 }

@@ -5,9 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 /** A running private service. */
 export interface TestService {
@@ -16,19 +17,6 @@ export interface TestService {
   port: number;
   /** Stops the server and removes its directory. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback. */
-export function freeServicePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Resolves once something accepts TCP connections on `port`, or rejects after `timeoutMs`. */
@@ -101,7 +89,7 @@ export async function startPostgres(): Promise<TestService> {
     });
   const init = run('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '--no-sync']);
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
-  const port = await freeServicePort();
+  const port = await freePort();
   const child: ChildProcess = spawn(
     path.join(bin, 'postgres'),
     [
@@ -194,7 +182,7 @@ export async function startRedis(): Promise<TestService> {
   if (!binary)
     throw new Error('redis-server not found. Install it: apt-get install -y redis-server');
   const dir = mkdtempSync(path.join(tmpdir(), 'chat-files-redis-'));
-  const port = await freeServicePort();
+  const port = await freePort();
   const child: ChildProcess = spawn(
     binary,
     [

@@ -3,9 +3,9 @@
  * port with a fresh data directory, for Node-side tests.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+export { freePort } from './ports.js';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { createChatApp, type ChatApp, type ChatAppOptions } from '../../examples/chat-app/app.js';
 import { resolveConfig, type ChatFilesConfigInput } from '../../src/core/wire/config.js';
@@ -49,19 +49,6 @@ export interface TestAppOptions {
   publicOrigin?: string;
   /** More app options (a store, an adapter, readiness checks, a request log). */
   app?: Omit<ChatAppOptions, 'dataDir' | 'config' | 'publicOrigin'>;
-}
-
-/** A free TCP port on loopback (for an instance whose origin must be known before it starts). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const silent = { info() {}, warn() {}, error() {} };

@@ -4,19 +4,11 @@
  * (REDIS_URL) and one blob directory; optionally Debian's nginx in
  * front of them with the repository's `deploy/nginx/chat-files.conf`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchNginx } from '../../support/nginx.js';
 import {
   createDatabase,
   startPostgres,
@@ -31,7 +23,6 @@ import {
 } from './app-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const NGINX = '/usr/sbin/nginx';
 
 /** The services the nodes share. */
 export interface SharedServices {
@@ -102,9 +93,6 @@ export interface Balancer {
  * listen port replaced by the test's; throws with the install command when nginx is missing.
  */
 export async function startBalancer(workDir: string, nodePorts: number[]): Promise<Balancer> {
-  if (!existsSync(NGINX)) {
-    throw new Error('nginx is not installed: apt-get install -y nginx-light');
-  }
   const port = await freePort();
   const shipped = readFileSync(path.join(root, 'deploy/nginx/chat-files.conf'), 'utf8');
   let index = 0;
@@ -113,58 +101,13 @@ export async function startBalancer(workDir: string, nodePorts: number[]): Promi
     .replace(/listen 8080;/, `listen 127.0.0.1:${port};`);
   if (index !== nodePorts.length) throw new Error('chat-files.conf does not list three nodes');
   const dir = path.join(workDir, 'nginx');
-  mkdirSync(path.join(dir, 'logs'), { recursive: true });
-  writeFileSync(path.join(dir, 'chat-files.conf'), site);
-  const conf = path.join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `daemon off;
-${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 512; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include ${dir}/chat-files.conf;
-}
-`,
-  );
-  const child: ChildProcess = spawn(NGINX, ['-c', conf, '-p', dir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  return launchNginx({
+    workDir: dir,
+    port,
+    files: { 'chat-files.conf': site },
+    httpBody: `  include ${dir}/chat-files.conf;`,
+    readyPath: '/healthz',
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-    try {
-      await fetch(`${url}/healthz`);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nginx did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGQUIT');
-      }),
-  };
 }
 
 /** The value of one series in a node's `/metrics`, or `undefined`. */
