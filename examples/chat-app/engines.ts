@@ -65,19 +65,23 @@ export async function openEngines(env: {
     // on from its last stream offset when it comes back, so no packet is lost meanwhile.
     engines.adapter = createAdapter(client as unknown as Parameters<typeof createAdapter>[0]);
     // tus upload locks, the one-upload-per-file gate and rate-limit counters, shared by the
-    // nodes; the locker hears release requests on a connection of its own.
+    // nodes. On connections of their own: the adapter's blocking stream reads would hold
+    // every command queued behind them on its connection for seconds.
+    const commands = client.duplicate();
     const subscriber = client.duplicate();
-    subscriber.on('error', () => undefined);
-    await subscriber.connect();
+    for (const connection of [commands, subscriber]) {
+      connection.on('error', () => undefined);
+      await connection.connect();
+    }
     engines.files = {
-      uploadLocker: new RedisLocker({ client, subscriber }),
-      uploadGate: new RedisUploadGate({ client }),
-      limiterBackend: redisLimiterBackend(client),
+      uploadLocker: new RedisLocker({ client: commands, subscriber }),
+      uploadGate: new RedisUploadGate({ client: commands }),
+      limiterBackend: redisLimiterBackend(commands),
     };
     engines.checks.redis = () => client.ping();
     engines.close = async () => {
       // A graceful close waits for Redis to answer queued commands; without Redis, drop them.
-      for (const connection of [subscriber, client]) {
+      for (const connection of [subscriber, commands, client]) {
         if (connection.isReady) await connection.close().catch(() => undefined);
         else connection.destroy();
       }
