@@ -295,10 +295,14 @@ export const browserStyles = [
     .table tbody tr:focus-within {
       background: color-mix(in srgb, var(--_accent) 7%, transparent);
     }
-    /* The name takes the room the other columns leave (at least 9rem), cut with an ellipsis. */
+    /*
+     * The name takes the room the other columns leave, cut with an ellipsis: max-width 0
+     * keeps its text from widening the table past its frame; min-width keeps it readable.
+     */
     .table__col--name {
       width: 100%;
-      min-width: 9rem;
+      max-width: 0;
+      min-width: 8rem;
     }
     .table__name {
       max-width: 22rem;
@@ -350,8 +354,10 @@ export const browserStyles = [
       color: var(--_accent);
       font-weight: 600;
     }
+    /* On a phone the buttons stack rather than push the row past the table's edge. */
     .table__actions {
       display: flex;
+      flex-wrap: wrap;
       gap: 0.3rem;
       justify-content: flex-end;
     }

@@ -188,6 +188,18 @@ describe('<chat-file-browser> list, grid and storage', () => {
       ),
     ).to.have.length(1);
     await expect(el).to.be.accessible();
+
+    // At any width the table fits its frame: no action button past the edge.
+    for (const width of [390, 700, 1100]) {
+      el.style.width = `${width}px`;
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      const wrap = el.shadowRoot!.querySelector<HTMLElement>('.browser__table-wrap')!;
+      expect(wrap.scrollWidth, `table at ${width}px`).to.be.at.most(wrap.clientWidth);
+      const edge = wrap.getBoundingClientRect().right;
+      for (const button of el.shadowRoot!.querySelectorAll('.table__actions button')) {
+        expect(button.getBoundingClientRect().right, `button at ${width}px`).to.be.at.most(edge);
+      }
+    }
   });
 
   it('combines filters and search, and tiles the grid without holes', async () => {
