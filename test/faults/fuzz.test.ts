@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_EVENTS } from '../unit/server/support/client-events.js';
 import { rawEmit } from '../unit/server/support/raw-socket.js';
 import { startFaultApp, type FaultApp } from './support/app.js';
 import { eventually, record, ResourceProbe, size } from './support/figures.js';
@@ -17,25 +18,8 @@ import { eventually, record, ResourceProbe, size } from './support/figures.js';
 const INPUTS = size(10_000, 1_000);
 const CONCURRENCY = 50;
 
-const EVENTS = [
-  'chat:file:share',
-  'chat:file:request_peers',
-  'chat:file:server_status',
-  'chat:file:server_status_batch',
-  'chat:file:probe',
-  'chat:file:probe_response',
-  'chat:file:signal',
-  'chat:file:relay_request',
-  'chat:file:relay_chunk',
-  'chat:file:relay_ack',
-  'chat:file:relay_complete',
-  'chat:file:relay_cancel',
-  'chat:file:seed_registered',
-  'chat:file:server_cached',
-  'chat:update_file_preview_size',
-  'chat:media_sync',
-  'chat:send_message',
-] as const;
+/** Every SDK event, and the reference app's own message event. */
+const EVENTS = [...CLIENT_EVENTS, 'chat:send_message'] as const;
 
 /** A small deterministic generator, so a failing input can be reproduced from its index. */
 function rng(seed: number) {

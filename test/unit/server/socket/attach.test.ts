@@ -1,26 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_EVENTS } from '../support/client-events.js';
 import { ack, settle } from '../support/helpers.js';
 import { startRoomFixture, type RoomFixture } from '../support/room-fixture.js';
 
-/** Every client → server event the SDK handles. */
-const EVENTS = [
-  'chat:file:share',
-  'chat:file:request_peers',
-  'chat:file:server_status',
-  'chat:file:server_status_batch',
-  'chat:file:probe',
-  'chat:file:probe_response',
-  'chat:file:signal',
-  'chat:file:relay_request',
-  'chat:file:relay_chunk',
-  'chat:file:relay_ack',
-  'chat:file:relay_complete',
-  'chat:file:relay_cancel',
-  'chat:file:seed_registered',
-  'chat:file:server_cached',
-  'chat:update_file_preview_size',
-  'chat:media_sync',
-] as const;
+const EVENTS = CLIENT_EVENTS;
 
 describe('socket handlers (attach)', () => {
   let f: RoomFixture;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_EVENTS } from '../support/client-events.js';
 import {
   checkPayloadShape,
   DEFAULT_PAYLOAD_LIMITS,
@@ -77,24 +78,7 @@ describe('socket payload limits', () => {
   });
 
   it('bounds every event: deep, wide and long payloads get ERR_TOO_LARGE, not a crash', async () => {
-    const events = [
-      'chat:file:share',
-      'chat:file:request_peers',
-      'chat:file:server_status',
-      'chat:file:server_status_batch',
-      'chat:file:probe',
-      'chat:file:probe_response',
-      'chat:file:signal',
-      'chat:file:relay_request',
-      'chat:file:relay_chunk',
-      'chat:file:relay_ack',
-      'chat:file:relay_complete',
-      'chat:file:relay_cancel',
-      'chat:file:seed_registered',
-      'chat:file:server_cached',
-      'chat:update_file_preview_size',
-      'chat:media_sync',
-    ];
+    const events = CLIENT_EVENTS;
     const wide = `{"file_id":"${fileId}","extra":[${new Array(100_000).fill('[0]').join(',')}]}`;
     for (const event of events) {
       const deep = await rawEmit(f.aliceSocket, event, `{"x":${nested(100_000)}}`);
