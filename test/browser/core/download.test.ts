@@ -1,14 +1,15 @@
 import { expect } from '@open-wc/testing';
 import { ChatFiles } from '../../../src/core/chat-files-client.js';
-import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
 import { firstDifference, makeTestFile } from '../support/bytes.js';
 import { quotaClient } from '../support/quota-client.js';
+import { holdServerDownloads, releaseDownloads, Valve } from '../support/valves.js';
 import {
   closeClient,
   createRoom,
   destroyClients,
   makeClient,
   type TestClient,
+  whenTransfer,
 } from '../support/clients.js';
 
 const MB = 1000 * 1000;
@@ -24,20 +25,25 @@ function tampering(corrupt: (index: number) => boolean): typeof ChatFiles {
   };
 }
 
-/** Resolves once the client holds at least `pieces` pieces of the file. */
-function whenHolding(made: TestClient, fileId: string, pieces: number): Promise<TransferSnapshot> {
-  return new Promise((resolve) => {
-    const stop = made.client.watch(fileId, (s) => {
-      if ((s.held_pieces ?? 0) >= pieces) {
-        stop();
-        resolve(s);
-      }
-    });
-  });
+/** A peer that serves pieces only as fast as `valve` lets it. */
+function pacedBy(valve: Valve): typeof ChatFiles {
+  return class PacedChatFiles extends ChatFiles {
+    protected override async readPieceForPeer(fileId: string, index: number) {
+      await valve.pass();
+      return super.readPieceForPeer(fileId, index);
+    }
+  };
 }
 
+/** Resolves once the client holds at least `pieces` pieces of the file. */
+const whenHolding = (made: TestClient, fileId: string, pieces: number) =>
+  whenTransfer(made, fileId, (s) => (s.held_pieces ?? 0) >= pieces);
+
 describe('downloads: integrity, failover and resume', () => {
-  afterEach(destroyClients);
+  afterEach(async () => {
+    releaseDownloads();
+    await destroyClients();
+  });
 
   it('discards a corrupted piece and fetches it again', async () => {
     const alice = await makeClient('alice');
@@ -57,7 +63,12 @@ describe('downloads: integrity, failover and resume', () => {
     await mallory.client.requestFile(file_id, roomId);
     await closeClient(alice);
 
-    const received = await bob.client.requestFile(file_id, roomId);
+    // The server's copy answers only once mallory's bad piece was caught.
+    const release = holdServerDownloads(file_id);
+    const pending = bob.client.requestFile(file_id, roomId);
+    await whenTransfer(bob, file_id, (s) => (s.rejected_pieces ?? 0) >= 1);
+    release();
+    const received = await pending;
     expect(await firstDifference(received, file)).to.equal(-1);
     const state = bob.client.transferState(file_id);
     expect(state.rejected_pieces).to.equal(1);
@@ -80,14 +91,7 @@ describe('downloads: integrity, failover and resume', () => {
     await closeClient(alice);
 
     const pending = bob.client.requestFile(file_id, roomId);
-    await new Promise<void>((resolve) => {
-      const stop = bob.client.watch(file_id, (s) => {
-        if ((s.rejected_pieces ?? 0) >= 2 && s.state === 'waiting') {
-          stop();
-          resolve();
-        }
-      });
-    });
+    await whenTransfer(bob, file_id, (s) => (s.rejected_pieces ?? 0) >= 2 && s.state === 'waiting');
     // Mallory is out; bob waits for a seeder. Alice comes back (a reload) and seeds again.
     const back = await makeClient('alice', { user: alice.user, cacheName: alice.cacheName });
     await back.client.loadCachedFilesForRoom(roomId);
@@ -110,14 +114,11 @@ describe('downloads: integrity, failover and resume', () => {
     await closeClient(alice);
     const pending = bob.client.requestFile(file_id, roomId);
     // Mallory is dropped; bob waits for alice, who shared it, rather than trust mallory.
-    const waiting = await new Promise<TransferSnapshot>((resolve) => {
-      const stop = bob.client.watch(file_id, (s) => {
-        if (s.state === 'waiting' && (s.rejected_pieces ?? 0) >= 2) {
-          stop();
-          resolve(s);
-        }
-      });
-    });
+    const waiting = await whenTransfer(
+      bob,
+      file_id,
+      (s) => s.state === 'waiting' && (s.rejected_pieces ?? 0) >= 2,
+    );
     expect(waiting.waiting_for).to.deep.equal([alice.user.username]);
     bob.client.cancelTransfer(file_id);
     expect((await pending.catch((e) => e)).code).to.equal('ERR_CANCELLED');
@@ -152,19 +153,22 @@ describe('downloads: integrity, failover and resume', () => {
   });
 
   it('continues from the next source when the peer is lost mid-transfer', async () => {
-    const alice = await makeClient('alice');
+    // Alice serves three pieces, then stalls with the pieces she was asked for in hand.
+    const alice = await makeClient('alice', { Client: pacedBy(new Valve(3)) });
     const bob = await makeClient('bob');
     const roomId = await createRoom(alice.user, [bob.user]);
     const file = makeTestFile(20 * MB, 64, 'handover.bin');
     const { file_id } = await alice.client.shareFile(roomId, file); // the server holds a copy
+    // The server answers only after alice is gone, so it must take over her pieces.
+    const release = holdServerDownloads(file_id);
     const pending = bob.client.requestFile(file_id, roomId);
     await whenHolding(bob, file_id, 3);
     await closeClient(alice);
+    release();
     const received = await pending;
     expect(await firstDifference(received, file)).to.equal(-1);
     const { fetched, total_pieces } = bob.client.transferState(file_id);
-    expect(fetched?.webrtc).to.be.at.least(1);
-    expect(fetched?.server).to.be.at.least(1);
+    expect(fetched?.webrtc).to.equal(3);
     // Nothing fetched twice: the server was only asked for what was still missing.
     expect(fetched!.webrtc! + fetched!.server!).to.equal(total_pieces);
   });

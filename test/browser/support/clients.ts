@@ -5,6 +5,7 @@
  */
 import { deleteDB } from 'idb';
 import { ChatFiles, type ChatFilesClientOptions } from '../../../src/core/chat-files-client.js';
+import type { TransferSnapshot } from '../../../src/core/transfer-state.js';
 import type { ChatFilesConfigInput } from '../../../src/core/wire/config.js';
 import { uniqueCacheName } from './bytes.js';
 import { BROWSER_TEST_CHAT_FILES, BROWSER_TEST_LARGE_CHAT_FILES } from './server-config.js';
@@ -94,4 +95,22 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Resolves with the first snapshot of a transfer (the current one included) that satisfies `test`. */
+export function whenTransfer(
+  made: TestClient,
+  fileId: string,
+  test: (s: TransferSnapshot) => boolean,
+): Promise<TransferSnapshot> {
+  return new Promise((resolve) => {
+    const now = made.client.transferState(fileId);
+    if (test(now)) return resolve(now);
+    const stop = made.client.watch(fileId, (s) => {
+      if (test(s)) {
+        stop();
+        resolve(s);
+      }
+    });
+  });
 }
