@@ -243,6 +243,7 @@ export class ChatFiles extends EventTarget {
       sources: this.seeding.sources(this.rest),
       log: this.log,
       onComplete: (fileId) => this.seeding.register(fileId),
+      onPiece: (fileId, index) => this.seeding.announce(fileId, index),
       onSnapshot: (snapshot) => {
         this.dispatchEvent(new CustomEvent('chat-file-transfer', { detail: snapshot }));
         this.dispatchEvent(new CustomEvent('chat-files-transfer', { detail: snapshot }));

@@ -66,6 +66,8 @@ export interface DownloadContext {
   emit(snapshot: TransferSnapshot): void;
   /** Called once the file is complete and cached (registers the user as a seeder). */
   onComplete(fileId: string, roomId: string): void;
+  /** Called for each piece stored, so peers this client serves learn it holds it. */
+  onPiece?(fileId: string, index: number): void;
   /** Diagnostics. */
   log(message: string, error?: unknown): void;
 }
@@ -375,6 +377,7 @@ export class Download {
     const signal = AbortSignal.any([this.controller.signal, attempt.signal]);
     const member = new SwarmMember(swarm, source);
     member.cancel = source.cancel ? (index) => source.cancel!(index) : null;
+    source.onAvailable = (index) => swarm.announced(member, index);
     const sink = this.sinkFor(member, attempt);
     try {
       await source.open(signal);
@@ -457,6 +460,7 @@ export class Download {
         if (fresh) {
           if (kind !== 'server') this.peerDelivered = true;
           this.progress.stored(index, length, kind, member.id, result === 'stored');
+          ctx.onPiece?.(this.fileId, index);
         }
         return 'ok';
       },

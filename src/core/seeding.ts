@@ -122,6 +122,11 @@ export class Seeding {
     this.budget.set(limits);
   }
 
+  /** Tells the peers being served `fileId` that this client now holds piece `index` too. */
+  announce(fileId: string, index: number): void {
+    this.channels.announce(fileId, index);
+  }
+
   /** Registers this user as a seeder of a file it holds completely. */
   register(fileId: string): void {
     if (this.destroyed) return;

@@ -144,6 +144,12 @@ export class Swarm {
     this.changed();
   }
 
+  /** Records that `member` announced piece `index` (a partial seeder got it meanwhile). */
+  announced(member: SwarmMember, index: number): void {
+    member.skipped.delete(index);
+    if (!this.held.has(index)) this.changed();
+  }
+
   /** Records that `peer` sent a bad copy of `index`; it will not be asked for it again. */
   rejected(member: SwarmMember, index: number): void {
     const from = this.badFrom.get(index) ?? new Set<string>();
@@ -181,7 +187,23 @@ export class Swarm {
 
   /** The next piece for `member`, or `undefined` when there is none for it now. */
   pick(member: SwarmMember): number | undefined {
-    if (!this.members.has(member) || this.held.complete) return undefined;
+    const index = this.choose(member);
+    if (index === -1) return undefined;
+    let set = this.requested.get(index);
+    if (!set) this.requested.set(index, (set = new Set()));
+    set.add(member);
+    member.inflight.add(index);
+    return index;
+  }
+
+  /** Whether {@link pick} would give `member` a piece now. */
+  hasWorkFor(member: SwarmMember): boolean {
+    return this.choose(member) !== -1;
+  }
+
+  /** The piece {@link pick} gives `member`, or -1; changes nothing. */
+  private choose(member: SwarmMember): number {
+    if (!this.members.has(member) || this.held.complete) return -1;
     let best = -1;
     let bestRarity = Infinity;
     let endgame = -1;
@@ -209,29 +231,14 @@ export class Swarm {
       }
     }
     // The endgame applies only once no piece is left that nobody is fetching.
-    const index = best !== -1 ? best : this.unrequestedLeft() ? -1 : endgame;
-    if (index === -1) return undefined;
-    let set = this.requested.get(index);
-    if (!set) this.requested.set(index, (set = new Set()));
-    set.add(member);
-    member.inflight.add(index);
-    return index;
+    if (best !== -1) return best;
+    return this.unrequestedLeft() ? -1 : endgame;
   }
 
   private unrequestedLeft(): boolean {
     for (let index = 0; index < this.held.size; index++) {
       if (this.held.has(index) || this.requested.has(index)) continue;
       for (const member of this.members) if (this.eligible(member, index)) return true;
-    }
-    return false;
-  }
-
-  /** Whether some source can take a piece now. */
-  hasWorkFor(member: SwarmMember): boolean {
-    for (let index = 0; index < this.held.size; index++) {
-      if (!this.eligible(member, index)) continue;
-      const fetching = this.requested.get(index);
-      if (!fetching || (!fetching.has(member) && fetching.size < ENDGAME_COPIES)) return true;
     }
     return false;
   }

@@ -13,6 +13,7 @@ import {
   type ChannelMessage,
 } from './frames.js';
 import { CHANNEL_PREFIX, type PeerLink } from './peer-link.js';
+import type { PieceSet } from '../pieces.js';
 import type { PieceProvider } from './transport.js';
 import type { UploadBudget } from './upload-budget.js';
 
@@ -40,6 +41,7 @@ export class ChannelSeeding {
   /** Options it was built with. */
   readonly options: ChannelSeedingOptions;
   private readonly serving = new Set<RTCDataChannel>();
+  private readonly servers = new Set<ChannelServer>();
 
   constructor(options: ChannelSeedingOptions) {
     this.options = options;
@@ -74,12 +76,28 @@ export class ChannelSeeding {
     }
     const release = this.options.budget.acquire();
     if (!release) return refuse('ERR_RATE_LIMITED', 'Serving as many peers as allowed.');
+    const server = new ChannelServer(
+      this.options,
+      channel,
+      fileId,
+      () => link.pc.sctp?.maxMessageSize,
+    );
     this.serving.add(channel);
+    this.servers.add(server);
     channel.addEventListener('close', () => {
       this.serving.delete(channel);
+      this.servers.delete(server);
       release();
     });
-    void new ChannelServer(this.options, channel, fileId, () => link.pc.sctp?.maxMessageSize).run();
+    void server.run();
+  }
+
+  /**
+   * Tells the peers this client serves `fileId` to that it now holds piece `index` as well
+   * (it is still downloading the file), so they can ask for it.
+   */
+  announce(fileId: string, index: number): void {
+    for (const server of this.servers) if (server.fileId === fileId) server.have(index);
   }
 
   /** Closes every channel being served. */
@@ -93,7 +111,12 @@ export class ChannelSeeding {
 class ChannelServer {
   private readonly options: ChannelSeedingOptions;
   private readonly channel: RTCDataChannel;
-  private readonly fileId: string;
+  /** The file served. */
+  readonly fileId: string;
+  /** Pieces held, `null` for all. */
+  private pieces: PieceSet | null = null;
+  /** Pieces announced before the channel was ready to tell the peer. */
+  private early: number[] | null = [];
   private readonly maxMessageSize: () => number | undefined;
   private readonly queue: number[] = [];
   /** Pieces the requester no longer wants (delivered by another source). */
@@ -160,7 +183,11 @@ class ChannelServer {
       setTimeout(() => this.channel.close(), 100);
       return;
     }
+    this.pieces = held.pieces;
     await this.waitOpen();
+    const early = this.early ?? [];
+    this.early = null;
+    for (const index of early) this.have(index);
     const payload = framePayloadBytes(this.options.chunkSize, this.maxMessageSize());
     const frame = new Uint8Array(FRAME_HEADER_BYTES + payload);
     const read = (index: number) =>
@@ -182,7 +209,7 @@ class ChannelServer {
         // Read the next piece while this one is on the wire.
         const following = this.queue.shift();
         if (following !== undefined) ahead = { index: following, bytes: read(following) };
-        if (!bytes || (held.pieces !== null && !held.pieces.has(current.index))) {
+        if (!bytes || (this.pieces && !this.pieces.has(current.index))) {
           this.sendControl({ t: 'missing', pieces: [current.index] });
           continue;
         }
@@ -205,6 +232,17 @@ class ChannelServer {
     } catch {
       // The channel closed under us (send on a closing channel throws); nothing to clean up.
     }
+  }
+
+  /** Announces a piece this client stored since the channel opened. */
+  have(index: number): void {
+    if (this.early) {
+      this.early.push(index);
+      return;
+    }
+    // A complete file needs no announcements; a piece already held was announced.
+    if (!this.pieces?.add(index)) return;
+    this.sendControl({ t: 'have', pieces: [index] });
   }
 
   private waitOpen(): Promise<void> {

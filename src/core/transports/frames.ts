@@ -72,6 +72,8 @@ export type ChannelMessage =
   | { t: 'cancel'; pieces: number[] }
   /** seeder → requester: these pieces cannot be served (not held). */
   | { t: 'missing'; pieces: number[] }
+  /** seeder → requester: a partial seeder now holds these pieces too. */
+  | { t: 'have'; pieces: number[] }
   /** seeder → requester: the seeder will not serve this channel at all. */
   | { t: 'error'; code: string; message: string };
 
@@ -89,7 +91,10 @@ export function parseChannelMessage(text: string): ChannelMessage | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const message = raw as Record<string, unknown>;
   if (
-    (message.t === 'want' || message.t === 'missing' || message.t === 'cancel') &&
+    (message.t === 'want' ||
+      message.t === 'missing' ||
+      message.t === 'cancel' ||
+      message.t === 'have') &&
     isIndexList(message.pieces)
   ) {
     return { t: message.t, pieces: message.pieces };

@@ -270,6 +270,10 @@ export class RelaySource implements PieceSource {
   readonly available: PieceSet | null;
   private readonly options: RelaySourceOptions;
   private readonly controller = new AbortController();
+  /** Pieces another source delivered first: dropped when they arrive here. */
+  private readonly cancelled = new Set<number>();
+  /** Sessions to tell about a cancelled piece (one may then end early). */
+  private readonly sessions = new Set<() => void>();
 
   constructor(options: RelaySourceOptions) {
     this.options = options;
@@ -374,7 +378,8 @@ export class RelaySource implements PieceSource {
     let expected = 0;
     let lastAcked = -1;
     let unstored = 0;
-    let pendingPieces = pieces.length;
+    /** Pieces of this session not yet received in full. */
+    const outstanding = new Set(pieces);
 
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -387,8 +392,20 @@ export class RelaySource implements PieceSource {
         combined.removeEventListener('abort', onAbort);
         unregister();
         assembler.clear();
+        this.sessions.delete(onPieceCancelled);
         if (error === undefined) resolve();
         else reject(error);
+      };
+      // Once every piece still to come was delivered by another source (the endgame), the
+      // session is ended rather than streamed on for nothing.
+      const onPieceCancelled = () => {
+        if (settled || unstored > 0) return;
+        for (const index of outstanding) if (!this.cancelled.has(index)) return;
+        if (outstanding.size > 0 && socket.connected) {
+          socket.emit('chat:file:relay_cancel', { session_id: sessionId, reason: 'not_needed' });
+        }
+        for (let i = 0; i < outstanding.size; i++) progress.received();
+        finish();
       };
       const fail = (error: unknown, reason: string) => {
         if (socket.connected) {
@@ -464,15 +481,19 @@ export class RelaySource implements PieceSource {
         expected++;
         if (piece) {
           queueMicrotask(() => progress.received());
+          outstanding.delete(index);
           unstored++;
-          sink.deliver(index, piece).then(
+          const delivered = this.cancelled.has(index)
+            ? Promise.resolve()
+            : sink.deliver(index, piece);
+          delivered.then(
             () => {
               unstored--;
-              pendingPieces--;
-              if (pendingPieces === 0) finish();
+              if (outstanding.size === 0) finish();
               else {
                 maybeAck(true);
                 armStall();
+                onPieceCancelled();
               }
             },
             (error: unknown) => fail(error, 'store_failed'),
@@ -491,8 +512,15 @@ export class RelaySource implements PieceSource {
           finish(new ChatFilesClientError('ERR_NETWORK', `The relay session ended: ${reason}.`)),
       });
       combined.addEventListener('abort', onAbort, { once: true });
+      this.sessions.add(onPieceCancelled);
       armStall();
     });
+  }
+
+  /** Drops piece `index` when it arrives: another source delivered it first. */
+  cancel(index: number): void {
+    this.cancelled.add(index);
+    for (const session of [...this.sessions]) session();
   }
 
   close(): void {

@@ -39,6 +39,10 @@ export class ServerSource implements PieceSource {
   private readonly rest: RestClient;
   private readonly etag: string | null;
   private readonly controller = new AbortController();
+  /** Range requests in flight, by piece, so the endgame can call one off. */
+  private readonly pieces = new Map<number, AbortController>();
+  /** Pieces another source delivered first. */
+  private readonly cancelled = new Set<number>();
 
   /** `sha256`, when the server reported it, makes every range conditional on that content. */
   constructor(file: FileDescriptor, rest: RestClient, sha256: string | null = file.sha256 ?? null) {
@@ -61,15 +65,13 @@ export class ServerSource implements PieceSource {
     // so no piece is delivered after it returned.
     const stop = new AbortController();
     const combined = AbortSignal.any([signal, this.controller.signal, stop.signal]);
-    const { size, manifest } = this.file;
     const worker = async () => {
       try {
         for (let index = feed.take(); index !== undefined; index = feed.take()) {
           combined.throwIfAborted();
-          const { start, end } = pieceRange(index, size, manifest.piece_size);
-          const bytes = await this.rest.range(this.file.file_id, start, end, combined, this.etag);
+          const bytes = await this.range(index, combined);
           combined.throwIfAborted();
-          await sink.deliver(index, bytes);
+          if (bytes) await sink.deliver(index, bytes);
         }
       } catch (error) {
         stop.abort(error);
@@ -82,6 +84,34 @@ export class ServerSource implements PieceSource {
     if (stop.signal.aborted) throw stop.signal.reason;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /** Piece `index`, or `null` when {@link cancel} called it off (another source had it). */
+  private async range(index: number, signal: AbortSignal): Promise<ArrayBuffer | null> {
+    if (this.cancelled.has(index)) return null;
+    const { start, end } = pieceRange(index, this.file.size, this.file.manifest.piece_size);
+    const piece = new AbortController();
+    this.pieces.set(index, piece);
+    try {
+      return await this.rest.range(
+        this.file.file_id,
+        start,
+        end,
+        AbortSignal.any([signal, piece.signal]),
+        this.etag,
+      );
+    } catch (error) {
+      if (piece.signal.aborted && !signal.aborted) return null;
+      throw error;
+    } finally {
+      this.pieces.delete(index);
+    }
+  }
+
+  /** Calls off the request for piece `index`: another source delivered it first. */
+  cancel(index: number): void {
+    this.cancelled.add(index);
+    this.pieces.get(index)?.abort(new DOMException('Delivered elsewhere.', 'AbortError'));
   }
 
   close(): void {

@@ -91,6 +91,12 @@ export interface PieceSource {
    * simply delivers the piece again, which the sink ignores.
    */
   cancel?(index: number): void;
+  /**
+   * Set by the download before {@link open}: called when a partial seeder announces a
+   * piece it now holds (after adding it to {@link available}). Optional: a source without
+   * announcements serves what it held when it was found.
+   */
+  onAvailable?: ((index: number) => void) | null;
   /** Releases the connection. Idempotent. */
   close(): void;
 }

@@ -67,6 +67,7 @@ export class WebRtcSource implements PieceSource {
   private channel: RTCDataChannel | null = null;
   private cancelPiece: ((index: number) => void) | null = null;
   private readonly controller = new AbortController();
+  onAvailable: ((index: number) => void) | null = null;
 
   constructor(options: WebRtcSourceOptions) {
     this.options = options;
@@ -82,7 +83,21 @@ export class WebRtcSource implements PieceSource {
       { roomId: file.room_id, fileId: file.file_id },
     );
     const combined = AbortSignal.any([signal, this.controller.signal]);
-    this.channel = await link.openChannel(file.file_id, timeoutMs, combined);
+    const channel = await link.openChannel(file.file_id, timeoutMs, combined);
+    this.channel = channel;
+    // A partial seeder announces the pieces it gets while it is connected, fetching or not.
+    const available = this.available;
+    if (!available) return;
+    const onHave = (event: MessageEvent) => {
+      if (typeof event.data !== 'string') return;
+      const message = parseChannelMessage(event.data);
+      if (message?.t !== 'have') return;
+      for (const index of message.pieces) if (available.add(index)) this.onAvailable?.(index);
+    };
+    channel.addEventListener('message', onHave);
+    channel.addEventListener('close', () => channel.removeEventListener('message', onHave), {
+      once: true,
+    });
   }
 
   fetch(work: readonly number[] | PieceFeed, sink: PieceSink, signal: AbortSignal): Promise<void> {

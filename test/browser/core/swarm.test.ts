@@ -167,6 +167,36 @@ describe('swarm downloads', () => {
     expect(state.fetched?.webrtc).to.equal(state.total_pieces);
   });
 
+  it('hears from a partial seeder which pieces it gets, and asks it for them', async () => {
+    // Alice serves one peer at a time, four pieces, then only as the test allows.
+    const valve = new Valve(4);
+    const alice = await makeClient('alice', {
+      Client: seederClass(undefined, valve),
+      configOverrides: { max_concurrent_uploads: 1 },
+    });
+    const bob = await makeClient('bob', { Client: seederClass() });
+    const carol = await makeClient('carol');
+    const roomId = await createRoom(alice.user, [bob.user, carol.user]);
+    const file = makeTestFile(8 * MiB, 106, 'growing.bin');
+    const { file_id } = await alice.client.shareFile(roomId, file, { upload: false });
+    await alice.client.whenIdle();
+    const bobDone = bob.client.requestFile(file_id, roomId);
+    await whenTransfer(bob, file_id, (s) => (s.held_pieces ?? 0) >= 4);
+
+    // Carol finds bob holding four pieces (alice is busy with bob) and fetches them.
+    const carolDone = carol.client.requestFile(file_id, roomId);
+    await whenTransfer(carol, file_id, (s) => (s.held_pieces ?? 0) >= 4);
+    // Bob gets two more; he tells carol, who asks him for them while he is still downloading.
+    valve.allow(2);
+    await whenTransfer(carol, file_id, (s) => (s.held_pieces ?? 0) >= 6);
+    expect(bob.client.transferState(file_id).held_pieces).to.equal(6);
+    expect(servedBy(bob)).to.include.members([4, 5]);
+
+    valve.open();
+    expect(await firstDifference(await bobDone, file)).to.equal(-1);
+    expect(await firstDifference(await carolDone, file)).to.equal(-1);
+  });
+
   it('waits for the sender when nobody online holds the file, then starts by itself', async () => {
     const alice = await makeClient('alice');
     const bob = await makeClient('bob');

@@ -4,24 +4,39 @@
  * lets them through. Without them, which source delivers a piece first is a race.
  */
 
-/** Lets the first `allowance` callers through at once and holds the rest until opened. */
+/** Lets the first `allowance` callers through at once and holds the rest until allowed. */
 export class Valve {
-  private passed = 0;
-  private readonly opened: Promise<void>;
-  private openNow!: () => void;
+  private allowance: number;
+  private readonly held: Array<() => void> = [];
+  private opened = false;
 
-  constructor(private readonly allowance = 0) {
-    this.opened = new Promise((resolve) => (this.openNow = resolve));
+  constructor(allowance = 0) {
+    this.allowance = allowance;
   }
 
-  /** Resolves at once for the first `allowance` calls, later ones when {@link open} is called. */
+  /** Resolves at once while the allowance lasts, later ones when {@link allow}ed or opened. */
   pass(): Promise<void> {
-    return this.passed++ < this.allowance ? Promise.resolve() : this.opened;
+    if (this.opened) return Promise.resolve();
+    if (this.allowance > 0) {
+      this.allowance--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.held.push(resolve));
+  }
+
+  /** Lets `count` more calls through, the oldest held ones first. */
+  allow(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const next = this.held.shift();
+      if (next) next();
+      else this.allowance++;
+    }
   }
 
   /** Lets every held and later call through. */
   open(): void {
-    this.openNow();
+    this.opened = true;
+    for (const release of this.held.splice(0)) release();
   }
 }
 

@@ -34,6 +34,21 @@ describe('Swarm: which source fetches which piece', () => {
     expect(new Set(taken).size).toBe(6);
   });
 
+  it('says a source has work exactly when its feed would give it a piece', () => {
+    // A full seeder is fetching piece 0 when a partial one holding only piece 0 joins:
+    // pieces 1 and 2 are still unrequested, so it is not yet the endgame for piece 0.
+    const swarm = new Swarm(new PieceSet(3), MiB);
+    const full = member(swarm, 'full');
+    expect(full.feed().take()).toBe(0);
+    const partial = member(swarm, 'partial', [0]);
+    expect(swarm.hasWorkFor(partial)).toBe(false);
+    expect(partial.feed().take()).toBeUndefined();
+    // Once nothing is left unrequested, the partial seeder may double piece 0.
+    expect(drain(full)).toEqual([1, 2]);
+    expect(swarm.hasWorkFor(partial)).toBe(true);
+    expect(partial.feed().take()).toBe(0);
+  });
+
   it('hands out the rarest piece first when availability differs', () => {
     const swarm = new Swarm(new PieceSet(4), MiB);
     const full = member(swarm, 'full');

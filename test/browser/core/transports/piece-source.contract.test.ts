@@ -239,6 +239,19 @@ for (const [name, create] of implementations) {
       expect(calls()).to.equal(6);
     });
 
+    it('drops the pieces another source delivered first and goes on with the rest', async () => {
+      const source = make();
+      const signal = new AbortController().signal;
+      await source.open(signal);
+      const { sink, got } = collector();
+      const fetching = source.fetch([0, 1, 2, 3, 4, 5], sink, signal);
+      // The endgame: pieces 4 and 5 arrived from elsewhere while this source had them asked.
+      source.cancel!(4);
+      source.cancel!(5);
+      await fetching;
+      await expectPieces(setup, got, [0, 1, 2, 3]);
+    });
+
     it('rejects when the sink fails', async () => {
       const source = make();
       const signal = new AbortController().signal;
