@@ -124,6 +124,8 @@ export class ChatFileCard extends LitElement {
   @property({ type: Boolean, attribute: 'browse-mode' }) browseMode = false;
   /** Download images up to `image_auto_download_max` by themselves. */
   @property({ type: Boolean, attribute: 'no-auto-download' }) noAutoDownload = false;
+  /** The sharer revoked the file (as the files list says): shown as no longer available. */
+  @property({ type: Boolean }) revoked = false;
   /** Replaces some or all of the visible strings. */
   @property({ attribute: false }) strings: Partial<ChatFilesStrings> | undefined;
   /** The client; when unset, the page-wide default client. */
@@ -340,6 +342,7 @@ export class ChatFileCard extends LitElement {
       this.unbind();
       if (client && this.fileId) this.bind(client);
     }
+    if (changed.has('revoked') && this.revoked) this.markUnavailable();
     // A state change may remove the focused button; remember to put focus somewhere near.
     this.hadFocus = !!this.shadowRoot?.activeElement;
   }

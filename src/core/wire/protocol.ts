@@ -333,6 +333,8 @@ export interface UserFileEntry {
   sender_chat_name: string;
   sender?: string;
   room_deleted?: boolean;
+  /** The sharer revoked the file: it is listed, but no longer available (ours). */
+  revoked: boolean;
 }
 
 /** `POST /api/chat/files/upload` success body. */
