@@ -44,7 +44,7 @@ await build({
 });
 
 const { createChatApp } = await tsImport('../examples/chat-app/app.ts', import.meta.url);
-const { browserTestServerConfig } = await tsImport(
+const { browserTestServerConfig, BROWSER_TEST_ADMIN } = await tsImport(
   '../test/browser/support/server-config.ts',
   import.meta.url,
 );
@@ -185,14 +185,18 @@ async function run(viewport, scheme) {
   const alice = `alice${viewport.name}${scheme}`;
   const bob = `bob${viewport.name}${scheme}`;
   const a = await openAs(alice, 'general', viewport, scheme);
-  const roomId = await a.page.evaluate(async (member) => {
-    const response = await fetch('/api/rooms', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'design-review', members: [member] }),
-    });
-    return (await response.json()).id;
-  }, bob);
+  // An administrator is in the room too, to show what their cards offer.
+  const roomId = await a.page.evaluate(
+    async (members) => {
+      const response = await fetch('/api/rooms', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'design-review', members }),
+      });
+      return (await response.json()).id;
+    },
+    [bob, BROWSER_TEST_ADMIN],
+  );
   await a.page.goto(`${base}/?room=${roomId}`);
   await a.page.waitForFunction(() => document.body.dataset.socket === 'connected');
   const b = await openAs(bob, roomId, viewport, scheme, { noWebRtc: true });
@@ -234,6 +238,15 @@ async function run(viewport, scheme) {
   await shot(card(b.page, 'screen-recording.webm'), 'card-complete-video');
   await shot(card(b.page, 'server.log'), 'card-complete-text');
   await shot(card(a.page, 'quarterly-report.pdf'), 'card-own');
+
+  // An administrator who did not share the file: the menu deletes the server copy.
+  const admin = await openAs(BROWSER_TEST_ADMIN, roomId, viewport, scheme, { noWebRtc: true });
+  const adminCard = card(admin.page, 'quarterly-report.pdf');
+  await adminCard.locator('[part="server"][data-server="cached"]').waitFor({ timeout: 20_000 });
+  await adminCard.locator('.card__menu summary').click();
+  await admin.page.waitForTimeout(200);
+  await shot(adminCard, 'card-admin-menu');
+  await admin.context.close();
 
   // Alice's upload panel while a large file is hashed and sent.
   const sending = share(a.page, 'big');
@@ -345,7 +358,15 @@ async function run(viewport, scheme) {
   await b.page.locator('chat-file-browser button[data-view="list"]').click();
   await b.page.waitForTimeout(500);
   await b.page.screenshot({ path: path.join(dir, 'files-list.png'), fullPage: false });
+  // The file Alice revoked stays listed, marked Revoked, with nothing to download.
+  const revokedRow = b.page.locator('chat-file-browser tbody tr[data-revoked]').first();
+  await revokedRow.scrollIntoViewIfNeeded();
+  await shot(revokedRow, 'files-list-revoked');
   await b.page.locator('chat-file-browser button[data-view="grid"]').click();
+  const revokedTile = card(b.page.locator('chat-file-browser'), 'draft.bin');
+  await waitForState(revokedTile, 'unavailable');
+  await revokedTile.scrollIntoViewIfNeeded();
+  await shot(revokedTile, 'files-tile-revoked');
   await b.context.close();
   console.log(`[screenshots] ${tag} done`);
 }

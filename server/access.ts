@@ -100,31 +100,56 @@ export function isServable(
   return expiry === null || expiry > ctx.now();
 }
 
+/**
+ * Who may delete the room's server copy of a file for everyone: its sharer or an
+ * administrator (the host's `isAdmin`). The host is asked once, so one rule serves a
+ * whole batch of files.
+ */
+export async function copyDeletionRule(
+  ctx: ServerContext,
+  username: string,
+): Promise<(file: Pick<StoredFile, 'sender'>) => boolean> {
+  const admin = (await ctx.host.isAdmin?.(username)) === true;
+  return (file) => admin || file.sender === username;
+}
+
+/** Whether `username` may delete the server copy of `file` for everyone. */
+export async function mayDeleteCopy(
+  ctx: ServerContext,
+  username: string,
+  file: Pick<StoredFile, 'sender'>,
+): Promise<boolean> {
+  return (await copyDeletionRule(ctx, username))(file);
+}
+
 /** The server status of a file for a user, from already loaded rows. */
 export function statusOf(
   ctx: ServerContext,
   seed: ServerSeed | null | undefined,
   userHasClaim: boolean,
+  canDelete: boolean,
 ): ServerStatus {
   const available = isServable(ctx, seed);
   return {
     server_available: available,
     user_has_claim: available && userHasClaim,
     expires_at: available ? expiresAt(ctx, seed) : null,
+    can_delete: canDelete,
   };
 }
 
 /** The server status of one file for a user. */
 export async function serverStatus(
   ctx: ServerContext,
-  fileId: string,
+  file: Pick<StoredFile, 'id' | 'sender'>,
   username: string,
 ): Promise<ServerStatus> {
-  const [seed, claim] = await Promise.all([
-    ctx.store.copies.get(fileId),
-    ctx.store.claims.get(fileId, username),
+  const [seed, claim, canDelete] = await Promise.all([
+    ctx.store.copies.get(file.id),
+    ctx.store.claims.get(file.id, username),
+    mayDeleteCopy(ctx, username, file),
   ]);
-  return statusOf(ctx, seed, claim !== null);
+  return statusOf(ctx, seed, claim !== null, canDelete);
 }
 
 /** The wire form of a file record. */

@@ -167,6 +167,8 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
   };
 
   const groupsOf = (username: string): string[] => config.chatApp.users[username]?.groups ?? [];
+  /** Members of the `admin` group may delete any room's server copies. */
+  const isAdmin = (username: string): boolean => groupsOf(username).includes('admin');
 
   const toRoomView = (room: Room) => ({
     id: room.id,
@@ -188,6 +190,7 @@ export function createChatApp(options: ChatAppOptions = {}): ChatApp {
       return username ? { username, groups: groupsOf(username) } : null;
     },
     isMember: (username, roomId) => store.isMember(roomId, username),
+    isAdmin,
     async getRoom(roomId) {
       const room = await store.getRoom(roomId);
       if (!room || room.deleted) return null;

@@ -8,7 +8,7 @@ import { ConfigError, resolveConfig, type ChatFilesConfig } from '../../src/core
 
 /** The app's own settings. */
 export interface ChatAppSettings {
-  /** Groups per username, e.g. `{ bob: { groups: ['pro'] } }`. */
+  /** Groups per username, e.g. `{ bob: { groups: ['pro'] } }`; `admin` makes a user an administrator. */
   users: Record<string, { groups: string[] }>;
   /** Largest text message, in characters. @default 4000 */
   max_message_length: number;

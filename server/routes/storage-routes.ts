@@ -7,7 +7,14 @@
  */
 import type { RequestHandler } from 'express';
 import type { StorePermanentlyResponse } from '../../src/core/wire/protocol.js';
-import { expiresAt, isServable, requireFile, requireMember, requireUser } from '../access.js';
+import {
+  expiresAt,
+  isServable,
+  mayDeleteCopy,
+  requireFile,
+  requireMember,
+  requireUser,
+} from '../access.js';
 import { completeRemoval, emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { claimStorage, quotaExceededMessage, releaseClaim, tierFor } from '../quota.js';
@@ -64,15 +71,6 @@ export function storePermanentlyRoute(ctx: ServerContext): RequestHandler {
     };
     res.json(body);
   });
-}
-
-/** Whether `username` may delete the server copy of `file` for everyone: its sharer or an administrator. */
-async function mayDeleteCopy(
-  ctx: ServerContext,
-  username: string,
-  file: { sender: string },
-): Promise<boolean> {
-  return file.sender === username || (await ctx.host.isAdmin?.(username)) === true;
 }
 
 /**

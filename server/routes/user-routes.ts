@@ -68,6 +68,7 @@ export function listUserFilesRoute(ctx: ServerContext): RequestHandler {
       search: search || undefined,
       limit,
     });
+    const revoked = await ctx.store.shares.revokedAmong(candidates.map((file) => file.id));
     const names = new Map<string, string>();
     const displayName = async (username: string) => {
       if (!names.has(username)) {
@@ -98,6 +99,7 @@ export function listUserFilesRoute(ctx: ServerContext): RequestHandler {
         sender_chat_name: await displayName(file.sender),
         sender: file.sender,
         ...(room === null ? { room_deleted: true } : {}),
+        revoked: revoked.has(file.id),
       });
     }
     if (query.federated === '1' || query.federated === 'true') {
@@ -110,7 +112,7 @@ export function listUserFilesRoute(ctx: ServerContext): RequestHandler {
 }
 
 /** A `/user` entry for a peer's file: what its card needs, and where it lives. */
-export type FederatedUserFileEntry = UserFileEntry & { federated: FederatedFile; revoked: boolean };
+export type FederatedUserFileEntry = UserFileEntry & { federated: FederatedFile };
 
 /** Peer files of the user's rooms, as `/user` entries (metadata only; no local bytes). */
 async function federatedEntries(

@@ -16,6 +16,7 @@ import type {
   ServerStatus,
 } from '../../src/core/wire/protocol.js';
 import {
+  copyDeletionRule,
   requireFile,
   requireFileInRoom,
   requireMember,
@@ -49,7 +50,7 @@ async function requestPeers({ ctx, io, socket, user }: SocketScope, p: FileReque
   const [seederNames, sockets, status] = await Promise.all([
     ctx.store.files.peerSeeders(file.id),
     roomSockets(io, file.room_id),
-    serverStatus(ctx, file.id, user.username),
+    serverStatus(ctx, file, user.username),
   ]);
   const wanted = new Set(seederNames);
   const online = new Map<string, string[]>();
@@ -83,7 +84,7 @@ function parseServerStatus(raw: unknown): FileServerStatusPayload {
 async function serverStatusOne({ ctx, user }: SocketScope, p: FileServerStatusPayload) {
   const file = await requireFile(ctx, p.file_id);
   await requireMember(ctx, user.username, file.room_id);
-  return serverStatus(ctx, file.id, user.username);
+  return serverStatus(ctx, file, user.username);
 }
 
 function parseServerStatusBatch(raw: unknown): FileServerStatusBatchPayload {
@@ -99,12 +100,15 @@ async function serverStatusBatch({ ctx, user }: SocketScope, p: FileServerStatus
   // Files in rooms the user is not in are left out, as if they did not exist.
   const visible = files.filter((f) => membership.get(f.room_id));
   const visibleIds = visible.map((f) => f.id);
-  const [seeds, claimed] = await Promise.all([
+  const [seeds, claimed, mayDelete] = await Promise.all([
     ctx.store.copies.getMany(visibleIds),
     ctx.store.claims.claimedFileIds(visibleIds, user.username),
+    copyDeletionRule(ctx, user.username),
   ]);
   const statuses: Record<string, ServerStatus> = {};
-  for (const id of visibleIds) statuses[id] = statusOf(ctx, seeds.get(id), claimed.has(id));
+  for (const file of visible) {
+    statuses[file.id] = statusOf(ctx, seeds.get(file.id), claimed.has(file.id), mayDelete(file));
+  }
   return { statuses };
 }
 

@@ -249,16 +249,21 @@ export interface ClaimStore {
   setSuspended(username: string, suspended: boolean, now: number): Promise<void>;
 }
 
-/** Share links (only token hashes are stored). */
+/** Share links (only token hashes are stored), and the files their sharers revoked. */
 export interface ShareStore {
   /** Stores a share link. */
   create(share: ShareRecord): Promise<void>;
   /** A share by the SHA-256 hex of its token, or `null`. */
   findByTokenHash(tokenHash: string): Promise<ShareRecord | null>;
-  /** Revokes every share of a file; returns how many were not revoked already. */
+  /**
+   * Revokes a file: every share of it, and the file itself is remembered as revoked;
+   * returns how many shares were not revoked already.
+   */
   revokeAll(fileId: string, now: number): Promise<number>;
-  /** Whether a file had a share revoked. */
+  /** Whether a file was revoked. */
   hasRevoked(fileId: string): Promise<boolean>;
+  /** Which of these files were revoked. */
+  revokedAmong(fileIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** What federation remembers: nonces, received envelope ids, peers' files, the outbox. */

@@ -139,4 +139,14 @@ export const MIGRATIONS: readonly string[] = [
     created_at BIGINT NOT NULL
   );
   `,
+  // Files their sharer revoked, remembered even when no link to them existed; files whose
+  // links were revoked before count as revoked.
+  `
+  CREATE TABLE revoked_files (
+    file_id TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    revoked_at BIGINT NOT NULL
+  );
+  INSERT INTO revoked_files (file_id, revoked_at)
+    SELECT file_id, MIN(revoked_at) FROM shares WHERE revoked_at IS NOT NULL GROUP BY file_id;
+  `,
 ];

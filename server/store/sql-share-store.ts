@@ -31,7 +31,11 @@ export class SqlShareStore implements ShareStore {
     );
   }
 
-  revokeAll(fileId: string, now: number): Promise<number> {
+  async revokeAll(fileId: string, now: number): Promise<number> {
+    await this.db.run(
+      `INSERT INTO revoked_files (file_id, revoked_at) VALUES (?, ?) ON CONFLICT (file_id) DO NOTHING`,
+      [fileId, now],
+    );
     return this.db.run(
       `UPDATE shares SET revoked_at = ? WHERE file_id = ? AND revoked_at IS NULL`,
       [now, fileId],
@@ -39,10 +43,16 @@ export class SqlShareStore implements ShareStore {
   }
 
   async hasRevoked(fileId: string): Promise<boolean> {
-    const row = await this.db.get(
-      `SELECT 1 AS revoked FROM shares WHERE file_id = ? AND revoked_at IS NOT NULL LIMIT 1`,
-      [fileId],
+    return (await this.revokedAmong([fileId])).size > 0;
+  }
+
+  async revokedAmong(fileIds: readonly string[]): Promise<Set<string>> {
+    if (fileIds.length === 0) return new Set();
+    const ids = this.db.dialect.inList('file_id', [...new Set(fileIds)]);
+    const rows = await this.db.all<{ file_id: string }>(
+      `SELECT file_id FROM revoked_files WHERE ${ids.sql}`,
+      [ids.param],
     );
-    return row !== undefined;
+    return new Set(rows.map((r) => r.file_id));
   }
 }

@@ -14,6 +14,7 @@ export const NO_SERVER_COPY: Readonly<ServerStatus> = Object.freeze({
   server_available: false,
   user_has_claim: false,
   expires_at: null,
+  can_delete: false,
 });
 
 type Waiter = { resolve: (status: ServerStatus) => void; reject: (error: unknown) => void };

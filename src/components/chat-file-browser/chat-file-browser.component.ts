@@ -430,6 +430,7 @@ export class ChatFileBrowser extends LitElement {
               shared-at=${file.created_at}
               .thumbnail=${file.thumbnail}
               sender=${file.sender_chat_name}
+              ?revoked=${file.revoked}
               ?data-saved=${claimed.has(file.id)}
             ></chat-file-card>
           </li>`,

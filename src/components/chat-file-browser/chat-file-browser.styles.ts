@@ -149,6 +149,17 @@ export const browserStyles = [
       opacity: 0.7;
       cursor: default;
     }
+    /* A revoked file stays listed, said to be gone as its card says it. */
+    tr[data-revoked] .table__name-text {
+      color: var(--_muted);
+    }
+    .table__revoked {
+      color: var(--_error);
+      font-size: 0.82rem;
+      font-weight: 600;
+      white-space: nowrap;
+      line-height: 1.9rem;
+    }
     .browser__main {
       container: files-main / inline-size;
       display: grid;

@@ -100,7 +100,8 @@ function onRowKey(event: KeyboardEvent, input: FileTableInput): void {
   else if (event.key === 'Home') next = 0;
   else if (event.key === 'End') next = ids.length - 1;
   else if (event.key === 'Enter') {
-    input.onSave(input.files[at]!);
+    const file = input.files[at]!;
+    if (!file.revoked) input.onSave(file);
     return;
   } else return;
   event.preventDefault();
@@ -161,6 +162,7 @@ export function renderFileTable(input: FileTableInput) {
           const local = transfer?.state === 'complete';
           return html`<tr
             data-id=${file.id}
+            ?data-revoked=${file.revoked}
             tabindex=${file.id === focusedId ? '0' : '-1'}
             aria-label=${file.name}
             @keydown=${(e: KeyboardEvent) => onRowKey(e, input)}
@@ -208,15 +210,21 @@ export function renderFileTable(input: FileTableInput) {
             </td>
             <td class="table__col--actions">
               <span class="table__actions">
-                <button
-                  type="button"
-                  class="primary"
-                  ?disabled=${busy}
-                  aria-label=${local ? strings.saveLabel(file.name) : strings.downloadLabel(file.name)}
-                  @click=${() => input.onSave(file)}
-                >
-                  ${busy ? `${Math.floor(transfer.progress)}%` : local ? strings.save : strings.download}
-                </button>
+                ${
+                  file.revoked
+                    ? html`<span class="table__revoked" title=${strings.stateUnavailable}
+                        >${strings.stateRevoked}</span
+                      >`
+                    : html`<button
+                        type="button"
+                        class="primary"
+                        ?disabled=${busy}
+                        aria-label=${local ? strings.saveLabel(file.name) : strings.downloadLabel(file.name)}
+                        @click=${() => input.onSave(file)}
+                      >
+                        ${busy ? `${Math.floor(transfer.progress)}%` : local ? strings.save : strings.download}
+                      </button>`
+                }
                 ${
                   status?.user_has_claim
                     ? html`<button

@@ -32,7 +32,7 @@ import {
   type PreviewContent,
 } from './preview.js';
 import { PreviewSizeController } from './preview-size-controller.js';
-import { ServerCopyController, type CardServerStatus } from './server-copy.js';
+import { ServerCopyController } from './server-copy.js';
 import { progressOfSnapshot, statusText, transferDetail } from './transfer-status.js';
 
 /** Progress is announced to screen readers at these percentages, not on every frame. */
@@ -124,6 +124,8 @@ export class ChatFileCard extends LitElement {
   @property({ type: Boolean, attribute: 'browse-mode' }) browseMode = false;
   /** Download images up to `image_auto_download_max` by themselves. */
   @property({ type: Boolean, attribute: 'no-auto-download' }) noAutoDownload = false;
+  /** The sharer revoked the file (as the files list says): shown as no longer available. */
+  @property({ type: Boolean }) revoked = false;
   /** Replaces some or all of the visible strings. */
   @property({ attribute: false }) strings: Partial<ChatFilesStrings> | undefined;
   /** The client; when unset, the page-wide default client. */
@@ -340,6 +342,7 @@ export class ChatFileCard extends LitElement {
       this.unbind();
       if (client && this.fileId) this.bind(client);
     }
+    if (changed.has('revoked') && this.revoked) this.markUnavailable();
     // A state change may remove the focused button; remember to put focus somewhere near.
     this.hadFocus = !!this.shadowRoot?.activeElement;
   }
@@ -402,22 +405,27 @@ export class ChatFileCard extends LitElement {
       this.subscriptions.push(
         client.onServerCached(fileId, ({ expires_at }) => {
           this.serverCopy.set({
-            ...this.serverCopy.status,
             server_available: true,
             user_has_claim: this.serverCopy.status?.user_has_claim ?? false,
             expires_at,
+            can_delete: this.serverCopy.status?.can_delete ?? this.isOwn,
           });
         }),
       );
       this.subscriptions.push(
         client.onServerRemoved(fileId, () =>
-          this.serverCopy.set({ server_available: false, user_has_claim: false, expires_at: null }),
+          this.serverCopy.set({
+            server_available: false,
+            user_has_claim: false,
+            expires_at: null,
+            can_delete: this.serverCopy.status?.can_delete ?? this.isOwn,
+          }),
         ),
       );
       client
         .serverStatus(fileId)
         .then((status) => {
-          if (this.fileId === fileId) this.serverCopy.set(status as CardServerStatus);
+          if (this.fileId === fileId) this.serverCopy.set(status);
         })
         .catch(() => undefined);
     }
@@ -762,12 +770,15 @@ export class ChatFileCard extends LitElement {
 
   private renderActions(strings: ChatFilesStrings, name: string, own: boolean) {
     if (this.state === 'unavailable') return nothing;
-    const menu = own && !this.browseMode;
-    return html`${this.renderMainActions(strings, name)}${menu ? this.renderMenu(strings, name) : nothing}`;
+    const menu = (own || this.serverCopy.canDelete) && !this.browseMode;
+    return html`${this.renderMainActions(strings, name)}${menu ? this.renderMenu(strings, name, own) : nothing}`;
   }
 
-  /** The sender's menu: delete the server copy, stop sharing the file everywhere. */
-  private renderMenu(strings: ChatFilesStrings, name: string) {
+  /**
+   * The menu of the sender (delete the server copy, stop sharing the file everywhere) or
+   * of an administrator (delete the server copy).
+   */
+  private renderMenu(strings: ChatFilesStrings, name: string, own: boolean) {
     const choose = (event: Event, what: 'revoke' | 'delete') => {
       (event.currentTarget as HTMLElement).closest('details')?.removeAttribute('open');
       this.confirming = what;
@@ -782,7 +793,13 @@ export class ChatFileCard extends LitElement {
               </button>`
             : nothing
         }
-        <button type="button" @click=${(e: Event) => choose(e, 'revoke')}>${strings.revoke}</button>
+        ${
+          own
+            ? html`<button type="button" @click=${(e: Event) => choose(e, 'revoke')}>
+                ${strings.revoke}
+              </button>`
+            : nothing
+        }
       </div>
     </details>`;
   }

@@ -10,23 +10,15 @@ import type { ServerStatus } from '../../core/wire/protocol.js';
 import type { ChatFilesLike } from '../shared/client-api.js';
 import type { ChatFilesStrings } from '../shared/strings.js';
 
-/** What the server may add to a file's status for the card to offer deletion. */
-export type CardServerStatus = ServerStatus & {
-  /** The current user may delete the room's server copy (the sharer, or an admin). */
-  can_delete?: boolean;
-};
-
 /** The host card, as the controller sees it. */
 export interface ServerCopyHost extends ReactiveControllerHost {
   readonly fileId: string;
-  /** The file was shared by the current user. */
-  readonly isOwn: boolean;
   reportError(error: unknown, fallbackCode: string): string;
 }
 
 /** Tracks the server status of one card and runs its actions. */
 export class ServerCopyController implements ReactiveController {
-  status: CardServerStatus | null = null;
+  status: ServerStatus | null = null;
   busy = false;
   error = '';
 
@@ -40,18 +32,17 @@ export class ServerCopyController implements ReactiveController {
   hostConnected(): void {}
 
   /** Replaces the status (from the server or a `server_cached` event). */
-  set(status: CardServerStatus | null): void {
+  set(status: ServerStatus | null): void {
     this.status = status;
     this.host.requestUpdate();
   }
 
   /**
-   * Whether to offer deleting the room's copy: to its sharer, or to whomever the server
-   * says may (`can_delete`, e.g. an admin). The server decides in the end.
+   * Whether to offer deleting the room's copy: the server says whether this user may
+   * (its sharer, or an administrator), and decides again when asked.
    */
   get canDelete(): boolean {
-    if (!this.status?.server_available) return false;
-    return this.status.can_delete ?? this.host.isOwn;
+    return this.status?.server_available === true && this.status.can_delete;
   }
 
   /** Keeps the copy (`store`), releases the claim (`release`), or deletes it (`delete`). */

@@ -51,6 +51,7 @@ export const frenchStrings: ChatFilesStrings = {
   stateSharedByYou: 'Partagé par vous',
   stateError: 'Échec du téléchargement',
   stateUnavailable: "Ce fichier n'est plus disponible",
+  stateRevoked: 'Révoqué',
   via: (transport) => `via ${transport}`,
   transportNames: {
     memory: 'cet onglet',

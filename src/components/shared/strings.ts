@@ -44,6 +44,8 @@ export interface ChatFilesStrings {
   stateSharedByYou: string;
   stateError: string;
   stateUnavailable: string;
+  /** The short label of a file its sharer revoked (the files list). */
+  stateRevoked: string;
   via: (transport: string) => string;
   transportNames: Record<string, string>;
   /** "3.1 MB of 12 MB". */
@@ -172,6 +174,7 @@ export const DEFAULT_STRINGS: ChatFilesStrings = {
   stateSharedByYou: 'Shared by you',
   stateError: 'Download failed',
   stateUnavailable: 'This file is no longer available',
+  stateRevoked: 'Revoked',
   via: (transport) => `via ${transport}`,
   transportNames: {
     memory: 'this tab',

@@ -11,7 +11,7 @@
  * - **Every event handler**: validates its payload (types, lengths; ids are strings ≤ 200 chars), checks room membership with `host.isMember`, answers through the callback if one was given (`cb` may be missing: never crash), and never throws out of the handler. Unknown file → `ERR_NOT_FOUND`; not a member → `ERR_NOT_MEMBER`.
  * - `chat:file:share { room_id, name, size, mime_type?, thumbnail?, manifest? }` → creates the file record (id = `randomUUID()`), registers the sender as seeder, posts `[FILE]{...}` via `host.postMessage` (the host delivers `chat:message_received`; the SDK does not broadcast it again), `cb({ success:true, file_id, message })`. `manifest = { piece_size, pieces: hex sha256[], root }` where root = hex SHA-256 of the concatenated raw 32-byte piece digests; the server checks it is consistent with `size` (piece count = ceil(size/piece_size), at least 1 piece only when size>0; a zero-byte file has `pieces: []` and root = SHA-256 of empty input).
  * - `chat:file:request_peers { file_id, room_id }` → `cb({ success, seeders: [{ username, socket_ids }], file, diag, server_available, user_has_claim, expires_at })`: seeders are users with a seed record who have live sockets in the room, the asking socket excluded; `file` is the FileRecord including `manifest` (null until known).
- * - `chat:file:server_status { file_id }` and `chat:file:server_status_batch { file_ids: string[] (≤ 1000) }` → `{ server_available, user_has_claim, expires_at }` (batch: `{ statuses: { [file_id]: ServerStatus } }`, files the user cannot see are omitted).
+ * - `chat:file:server_status { file_id }` and `chat:file:server_status_batch { file_ids: string[] (≤ 1000) }` → `{ server_available, user_has_claim, expires_at, can_delete }` (`can_delete`: the caller may delete the room's server copy for everyone, as its sharer or an administrator; batch: `{ statuses: { [file_id]: ServerStatus } }`, files the user cannot see are omitted).
  * - `chat:file:probe { file_id, room_id }` → emitted to the room except the sender as `chat:file:probe { file_id, room_id, requester_socket_id, requester_username }`; `cb({ success })`. `chat:file:probe_response { file_id, has_file, requester_socket_id, pieces? }` → delivered only to that requester socket, and only if requester and responder are both members of the file's room, as `{ file_id, has_file, responder_socket_id, responder_username, pieces? }`.
  * - `chat:file:signal { target_username, room_id, file_id, signal_type: 'offer'|'answer'|'ice-candidate', signal_data, target_socket_id? }` → only when sender and target are both members of room_id (and the file belongs to that room); delivered to the target's sockets in that room (or only `target_socket_id` when given and it belongs to the target) as `{ from_username, from_socket_id, room_id, file_id, signal_type, signal_data }`. `signal_data` ≤ 64 KiB JSON.
  * - **Relay sessions**: `chat:file:relay_request { file_id, room_id, source_username, source_socket_id?, pieces? }` → the server checks both are members, picks a live socket of the source in the room (the given one if valid), opens a session (`session_id` = an expiry, a 128-bit nonce from crypto and an HMAC-SHA-256 over both sockets, the file and those two, under a key the nodes share), emits to the source socket `chat:file:relay_request { session_id, file_id, room_id, requester_socket_id, requester_username, pieces? }` and replies `cb({ success, transport:'relay', session_id, source_socket_id })`. `chat:file:relay_chunk { session_id, requester_socket_id, file_id, chunk_index, chunk_data: binary (ArrayBuffer/Uint8Array/Buffer, never base64), total_chunks }` is forwarded to the requester as `{ session_id, source_socket_id, file_id, chunk_index, chunk_data, total_chunks }` **only** when a session with that id exists whose source is the emitting socket, whose requester is `requester_socket_id` and whose file is `file_id`; otherwise dropped (cb error if a cb was given). Frames larger than `max(chunk_size, 1 MiB)` are dropped. `chat:file:relay_ack { session_id, source_socket_id, file_id, received_through }` goes requester → source (same session check, reversed) and is delivered as `{ session_id, requester_socket_id, file_id, received_through }`. `chat:file:relay_complete { session_id, requester_socket_id, file_id }` is forwarded and closes the session. `chat:file:relay_cancel { session_id }` from either side closes it and tells the other side `chat:file:relay_cancel { session_id, file_id, reason }`; a disconnect of either socket does the same. What `chunk_index`/`received_through` count is the engine's business (both ends are ours); the server only checks they are non-negative integers.
@@ -85,6 +85,8 @@ export interface ServerStatus {
   server_available: boolean;
   user_has_claim: boolean;
   expires_at: number | null;
+  /** The caller may delete the room's server copy for everyone: its sharer or an administrator (ours). */
+  can_delete: boolean;
 }
 
 /** An online seeder of a file. */
@@ -331,6 +333,8 @@ export interface UserFileEntry {
   sender_chat_name: string;
   sender?: string;
   room_deleted?: boolean;
+  /** The sharer revoked the file: it is listed, but no longer available (ours). */
+  revoked: boolean;
 }
 
 /** `POST /api/chat/files/upload` success body. */

@@ -3,7 +3,7 @@ import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { ChatFileBrowser } from '../../../src/components/chat-file-browser/chat-file-browser.js';
 import '../../../src/components/chat-file-browser/chat-file-browser.js';
 import { makeTestFile } from '../support/bytes.js';
-import { createRoom, destroyClients } from '../support/clients.js';
+import { createRoom, destroyClients, makeClient } from '../support/clients.js';
 import { makePng, until } from '../support/media.js';
 import { twoInARoom } from './helpers.js';
 
@@ -200,6 +200,51 @@ describe('<chat-file-browser> list, grid and storage', () => {
         expect(button.getBoundingClientRect().right, `button at ${width}px`).to.be.at.most(edge);
       }
     }
+  });
+
+  it('keeps a revoked file listed as revoked, with nothing to download, in the list and the grid', async () => {
+    const { alice, bob } = await filesOfAlice();
+    const data = (await bob.client.userFiles()).find((f) => f.name === 'c-data.bin')!;
+    await bob.client.revokeFile(data.id);
+    // A fresh page: what it knows of the revocation comes from the server's list.
+    const reloaded = await makeClient('alice', { user: alice.user, cacheName: alice.cacheName });
+    localStorage.setItem('t7:view', 'list');
+    const el = await fixture<ChatFileBrowser>(
+      html`<chat-file-browser
+        .client=${reloaded.client}
+        storage-prefix="t7"
+        style="width: 1100px"
+      ></chat-file-browser>`,
+    );
+    await until(() => rows(el).length === 3, 10_000, 'rows');
+    const row = (name: string) =>
+      [...el.shadowRoot!.querySelectorAll<HTMLTableRowElement>('tbody tr')].find(
+        (r) => r.querySelector('.table__name-text')!.textContent === name,
+      )!;
+    const revoked = row('c-data.bin');
+    expect(revoked.hasAttribute('data-revoked')).to.equal(true);
+    expect(revoked.querySelector('.table__revoked')!.textContent!.trim()).to.equal('Revoked');
+    expect(revoked.querySelector('.table__revoked')!.getAttribute('title')).to.equal(
+      'This file is no longer available',
+    );
+    expect(revoked.querySelectorAll('button')).to.have.length(0);
+    for (const name of ['a-notes.txt', 'b-photo.png']) {
+      expect(row(name).hasAttribute('data-revoked')).to.equal(false);
+      expect(row(name).querySelector('button.primary')!.getAttribute('aria-label')).to.equal(
+        `Download ${name}`,
+      );
+    }
+    await expect(el).to.be.accessible();
+
+    el.shadowRoot!.querySelector<HTMLButtonElement>('button[data-view="grid"]')!.click();
+    await until(() => cards(el).length === 3, 10_000, 'tiles');
+    const tiles = [...el.shadowRoot!.querySelectorAll('chat-file-card')];
+    await Promise.all(tiles.map((t) => t.updateComplete));
+    const stateOf = (name: string) => tiles.find((t) => t.fileName === name)!.state;
+    expect(stateOf('c-data.bin')).to.equal('unavailable');
+    for (const name of ['a-notes.txt', 'b-photo.png'])
+      expect(stateOf(name)).to.not.equal('unavailable');
+    await expect(el).to.be.accessible();
   });
 
   it('combines filters and search, and tiles the grid without holes', async () => {

@@ -3,6 +3,8 @@ import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-f
 import { firstDifference, makeTestFile } from '../support/bytes.js';
 import { closeClient, createRoom, destroyClients, makeClient } from '../support/clients.js';
 import { until } from '../support/media.js';
+import { BROWSER_TEST_ADMIN } from '../support/server-config.js';
+import { login } from '../support/server.js';
 import { cardFor, shareAndReceive } from './helpers.js';
 
 const shadow = (card: ChatFileCard) => card.shadowRoot!;
@@ -76,5 +78,38 @@ describe('<chat-file-card> server copy', () => {
       await until(() => server(card) === 'none', 10_000, 'the copy gone for everyone');
     expect((await bob.client.serverStatus(aliceCard.fileId)).server_available).to.equal(false);
     expect(shadow(bobCard).textContent).to.contain('Not stored on the server');
+  });
+
+  it("offers an administrator who is not the sharer to delete the room's copy", async () => {
+    const alice = await makeClient('alice');
+    const bob = await makeClient('bob');
+    const admin = await makeClient('admin', { user: await login(BROWSER_TEST_ADMIN) });
+    const roomId = await createRoom(alice.user, [bob.user, admin.user]);
+    const file = makeTestFile(200_000, 32, 'agenda.bin');
+    const message = await shareAndReceive(alice, bob, roomId, file, { upload: true });
+    const bobCard = await cardFor(bob, message);
+    const adminCard = await cardFor(admin, message);
+    for (const card of [bobCard, adminCard])
+      await until(() => server(card) === 'cached', 10_000, 'the server copy');
+    const download = `/api/chat/files/${adminCard.fileId}/download`;
+    expect((await bob.user.fetch(download)).status).to.equal(200);
+
+    // A member who is neither sharer nor administrator gets no menu at all.
+    expect(shadow(bobCard).querySelector('.card__menu')).to.equal(null);
+    // The administrator's menu deletes the server copy; stopping the share stays the sharer's.
+    shadow(adminCard).querySelector<HTMLElement>('.card__menu summary')!.click();
+    expect(button(adminCard, /Stop sharing/)).to.equal(undefined);
+    button(adminCard, /Delete from server/)!.click();
+    await adminCard.updateComplete;
+    const dialog = shadow(adminCard).querySelector('dialog')!;
+    expect(dialog.open).to.equal(true);
+    expect(dialog.textContent).to.contain('deleted from the server for everyone');
+    await expect(adminCard).to.be.accessible();
+    shadow(adminCard).querySelector<HTMLButtonElement>('dialog button.danger')!.click();
+
+    for (const card of [adminCard, bobCard])
+      await until(() => server(card) === 'none', 10_000, 'the copy gone for everyone');
+    expect(shadow(adminCard).querySelector('.card__server-error')).to.equal(null);
+    expect((await bob.user.fetch(download)).status).to.equal(404);
   });
 });

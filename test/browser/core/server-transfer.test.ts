@@ -55,6 +55,7 @@ describe('ChatFiles and the server copy', () => {
       server_available: false,
       user_has_claim: false,
       expires_at: null,
+      can_delete: false,
     });
   });
 

@@ -14,11 +14,17 @@ export const BROWSER_TEST_CHAT_FILES: ChatFilesConfigInput = {
   max_file_size: 100 * 1024 * 1024,
 };
 
+/** A user of the test server in the reference app's `admin` group. */
+export const BROWSER_TEST_ADMIN = 'ada-admin';
+
 /** The app config used by the web-test-runner server plugin. */
 export function browserTestServerConfig(): AppConfig {
   return {
     chatFiles: resolveConfig(BROWSER_TEST_CHAT_FILES),
-    chatApp: { users: { pat: { groups: ['pro'] } }, max_message_length: 4000 },
+    chatApp: {
+      users: { pat: { groups: ['pro'] }, [BROWSER_TEST_ADMIN]: { groups: ['admin'] } },
+      max_message_length: 4000,
+    },
   };
 }
 

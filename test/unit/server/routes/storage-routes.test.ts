@@ -32,6 +32,7 @@ describe('permanent storage routes', () => {
         server_available: true,
         user_has_claim: true,
         expires_at: null,
+        can_delete: true,
       });
       // Another member may keep the same file too; bob's pro tier applies to him.
       const bobClaim = await f.bob.json('POST', '/store-permanently', { file_id: fileId });
@@ -257,6 +258,46 @@ describe('permanent storage routes', () => {
       });
       expect(await status(fileId)).toMatchObject({ server_available: false });
       expect(await used(carol)).toBe(carolBefore - 100);
+    });
+
+    it('tells each member whether they may delete the copy, by the rule the route applies', async () => {
+      const root = g.server.user('root');
+      await g.server.join('team', 'root');
+      const rootSocket = await root.socket();
+      try {
+        const fileId = await shareAndUpload(g.alice, g.aliceSocket, bytesOf(100, 25));
+        // One answer whichever way a card asks: one file, a batch, or looking for peers.
+        const canDelete = async (socket: typeof rootSocket) => {
+          const one = await ack(socket, 'chat:file:server_status', { file_id: fileId });
+          const batch = await ack(socket, 'chat:file:server_status_batch', { file_ids: [fileId] });
+          const peers = await ack(socket, 'chat:file:request_peers', {
+            file_id: fileId,
+            room_id: 'team',
+          });
+          const answers = [
+            one.can_delete,
+            (batch.statuses as Record<string, { can_delete: unknown }>)[fileId].can_delete,
+            peers.can_delete,
+          ];
+          expect(new Set(answers).size).toBe(1);
+          return answers[0];
+        };
+        expect(await canDelete(g.aliceSocket)).toBe(true);
+        expect(await canDelete(rootSocket)).toBe(true);
+        expect(await canDelete(g.bobSocket)).toBe(false);
+
+        expect(await g.bob.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+          status: 403,
+        });
+        expect(await root.json('POST', '/delete-server-copy', { file_id: fileId })).toMatchObject({
+          status: 200,
+          body: { server_copy_removed: true },
+        });
+        // The permission stays with the person, not with the copy.
+        expect(await status(fileId)).toMatchObject({ server_available: false, can_delete: true });
+      } finally {
+        rootSocket.close();
+      }
     });
   });
 });

@@ -393,6 +393,7 @@ describe('server_seeding.enabled: false', () => {
         server_available: false,
         user_has_claim: false,
         expires_at: null,
+        can_delete: true,
       });
       // Claims made before seeding was turned off can still be released.
       const store = f.server.files.store;

@@ -66,6 +66,7 @@ describe('user routes', () => {
       partner_username: 'bob',
       sender_chat_name: 'Bob',
       sender: 'bob',
+      revoked: false,
     });
     // Newest first.
     const times = files.map((file) => file.created_at);
@@ -84,6 +85,27 @@ describe('user routes', () => {
     const bobFiles = (await f.bob.json<{ files: UserFileEntry[] }>('GET', '/user')).body.files;
     expect(bobFiles.map((file) => file.id)).toContain(deletedOther);
     expect(bobFiles.map((file) => file.id)).not.toContain(deletedOwn);
+  });
+
+  it('marks a file its sharer revoked, for every member, and keeps it listed', async () => {
+    const revokedFile = await shareBytes(f.aliceSocket, Buffer.from('withdrawn'), {
+      name: 'withdrawn.txt',
+    });
+    const revokedIn = async (user: RoomFixture['alice']) => {
+      const files = (await user.json<{ files: UserFileEntry[] }>('GET', '/user')).body.files;
+      return new Map(files.map((file) => [file.id, file.revoked]));
+    };
+    expect((await revokedIn(f.bob)).get(revokedFile)).toBe(false);
+    // Bob cannot revoke Alice's file; it stays available.
+    expect((await f.bob.json('POST', `/${revokedFile}/revoke`)).status).toBe(403);
+    expect((await revokedIn(f.bob)).get(revokedFile)).toBe(false);
+
+    expect((await f.alice.json('POST', `/${revokedFile}/revoke`)).status).toBe(200);
+    for (const user of [f.alice, f.bob]) {
+      const revoked = await revokedIn(user);
+      expect(revoked.get(revokedFile)).toBe(true);
+      expect(revoked.get(teamFile)).toBe(false);
+    }
   });
 
   it('filters by room_id and by a literal search text', async () => {

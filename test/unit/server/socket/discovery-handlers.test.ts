@@ -61,6 +61,7 @@ describe('discovery events', () => {
         server_available: false,
         user_has_claim: false,
         expires_at: null,
+        can_delete: false,
       });
     });
 
@@ -87,6 +88,7 @@ describe('discovery events', () => {
         server_available: false,
         user_has_claim: false,
         expires_at: null,
+        can_delete: true,
       });
     });
 

@@ -373,6 +373,35 @@ export function runMetadataStoreContract(
         expect((await store.shares.findByTokenHash('a'.repeat(64)))?.revoked_at).toBe(99);
       });
 
+      it('remembers a revoked file, with or without links', async () => {
+        const [linked, unlinked, kept] = [newFile(), newFile(), newFile()];
+        for (const file of [linked, unlinked, kept]) await store.files.create(file);
+        await store.shares.create({
+          id: randomUUID(),
+          file_id: linked.id,
+          token_hash: 'g'.repeat(64),
+          scope: 'view',
+          password_hash: null,
+          expires_at: null,
+          revoked_at: null,
+          created_by: 'alice',
+          created_at: 1,
+        });
+        expect(await store.shares.revokedAmong([linked.id, unlinked.id, kept.id])).toEqual(
+          new Set(),
+        );
+        expect(await store.shares.revokeAll(linked.id, 7)).toBe(1);
+        expect(await store.shares.revokeAll(unlinked.id, 8)).toBe(0);
+        // Revoking twice changes nothing.
+        expect(await store.shares.revokeAll(unlinked.id, 9)).toBe(0);
+        expect(await store.shares.revokedAmong([linked.id, unlinked.id, kept.id, 'nope'])).toEqual(
+          new Set([linked.id, unlinked.id]),
+        );
+        expect(await store.shares.revokedAmong([])).toEqual(new Set());
+        expect(await store.shares.hasRevoked(unlinked.id)).toBe(true);
+        expect(await store.shares.hasRevoked(kept.id)).toBe(false);
+      });
+
       const share = (fileId: string, hash: string) => ({
         id: randomUUID(),
         file_id: fileId,

@@ -86,10 +86,18 @@ describe('SqliteMetadataStore', () => {
            VALUES ('old', 'r', 'old.txt', 1, 'text/plain', 1, 1, 'alice', 1)`,
         )
         .run();
+      // A file whose link was revoked before revocations were kept per file.
+      raw
+        .prepare(
+          `INSERT INTO shares (id, file_id, token_hash, expires_at, revoked_at, created_by, created_at)
+           VALUES ('s', 'old', 'h', NULL, 5, 'alice', 1)`,
+        )
+        .run();
       raw.close();
 
       const store = new SqliteMetadataStore(file);
       expect((await store.files.get('old'))?.name).toBe('old.txt');
+      expect(await store.shares.hasRevoked('old')).toBe(true);
       await store.federation.enqueue([
         {
           id: 'e',
