@@ -57,30 +57,27 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * A connection out of `pool`, or the tus lock timeout when `signal` aborts or `deadline`
- * passes first (a connection that arrives later goes straight back).
+ * What `pending` resolves to, or the tus lock timeout when `signal` aborts or `deadline`
+ * passes first (what arrives later is handed to `discard`).
  */
-async function checkout(
-  pool: pg.Pool,
+async function beforeDeadline<T>(
+  pending: Promise<T>,
   signal: AbortSignal,
   deadline: number,
-): Promise<pg.PoolClient> {
-  if (signal.aborted) throw ERRORS.ERR_LOCK_TIMEOUT;
-  const pending = pool.connect();
+  discard: (late: T) => void = () => undefined,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort = () => {};
   const givenUp = new Promise<never>((_, reject) => {
     onAbort = () => reject(ERRORS.ERR_LOCK_TIMEOUT);
+    if (signal.aborted) return onAbort();
     timer = setTimeout(onAbort, Math.max(0, deadline - Date.now()));
     signal.addEventListener('abort', onAbort);
   });
   try {
     return await Promise.race([pending, givenUp]);
   } catch (error) {
-    pending.then(
-      (client) => client.release(),
-      () => undefined,
-    );
+    pending.then(discard, () => undefined);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -212,8 +209,10 @@ class PostgresLock implements Lock {
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     const { locker, key } = this;
     const deadline = Date.now() + locker.acquireTimeoutMs;
-    await locker.listen();
-    const client = await checkout(locker.pool, signal, deadline);
+    await beforeDeadline(locker.listen(), signal, deadline);
+    const client = await beforeDeadline(locker.pool.connect(), signal, deadline, (late) =>
+      late.release(),
+    );
     this.lost = false;
     const onError = () => {
       if (this.lost) return;

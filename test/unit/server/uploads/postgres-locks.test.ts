@@ -119,6 +119,23 @@ describe('PostgreSQL upload locks', () => {
     expect(await advisoryLocks()).toEqual([]);
   });
 
+  it('waits for a connection of a full pool no longer than the lock timeout', async () => {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    pools.push(pool);
+    const locker = new PostgresLocker({ pool, acquireTimeoutMs: 300 });
+    lockers.push(locker);
+    // One connection listens, the other holds this lock: none is left for another lock.
+    const held = locker.newLock('upload-6');
+    await held.lock(new AbortController().signal, () => undefined);
+    await expect(
+      locker.newLock('upload-7').lock(new AbortController().signal, () => undefined),
+    ).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    await held.unlock();
+    const free = locker.newLock('upload-7');
+    await free.lock(new AbortController().signal, () => undefined);
+    await free.unlock();
+  });
+
   it('frees the lock of a connection that died for the node waiting, and tells its holder', async () => {
     const a = node();
     const b = node();
@@ -169,12 +186,13 @@ describe('PostgreSQL upload locks', () => {
   });
 
   it('gives the gate of a node that died to another holder once its time to live runs out', async () => {
-    const gateA = new PostgresUploadGate({ pool: connect(), ttlMs: 300 });
+    const poolA = connect();
+    const gateA = new PostgresUploadGate({ pool: poolA, ttlMs: 300 });
     const gateB = new PostgresUploadGate({ pool: connect(), ttlMs: 300 });
     const dead = await gateA.tryAcquire('file-2', 'holder-x');
     expect(dead).not.toBeNull();
     // The node disappears: its renewals stop, and it never releases.
-    await pools.at(-2)!.end();
+    await poolA.end();
     expect(await gateB.tryAcquire('file-2', 'holder-y')).toBeNull();
     await settle(400);
     const next = await gateB.tryAcquire('file-2', 'holder-y');
