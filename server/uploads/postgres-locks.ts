@@ -167,8 +167,12 @@ export class PostgresLocker implements Locker {
             .catch(() => true));
         giveBack(client, broken);
       };
-      // A lost connection is replaced on the next lock; locks held meanwhile stay locked.
-      const onError = () => void stop(true);
+      // A lost connection is replaced at once (or, failing that, at the next lock).
+      const onError = () => {
+        void stop(true).then(() => {
+          if (!this.closed) this.listen().catch(() => undefined);
+        });
+      };
       client.on('error', onError);
       client.on('notification', onNotification);
       try {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ERRORS } from '@tus/server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { advisoryKey } from '../../../../server/store/postgres-store.js';
 import { PostgresLocker, PostgresUploadGate } from '../../../../server/uploads/postgres-locks.js';
 import { createDatabase, startPostgres, type TestService } from '../../../support/services.js';
 import { bareHostState, startBareServer, type BareServer } from '../support/bare-server.js';
@@ -22,7 +23,12 @@ describe('PostgreSQL upload locks', () => {
   const pools: pg.Pool[] = [];
   const lockers: PostgresLocker[] = [];
   const connect = () => {
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
+    // Each pool names its connections, so the test can tell whose they are.
+    const pool = new pg.Pool({
+      connectionString: databaseUrl,
+      max: 5,
+      application_name: `node-${pools.length}`,
+    });
     pool.on('error', () => undefined);
     pools.push(pool);
     return pool;
@@ -34,12 +40,17 @@ describe('PostgreSQL upload locks', () => {
     lockers.push(locker);
     return { pool, locker };
   };
-  /** Advisory locks held in the test database right now, with the connection holding each. */
-  const advisoryLocks = async () => {
+  /**
+   * Advisory locks held in the test database right now (of upload `id` only, if given),
+   * with the connection holding each.
+   */
+  const advisoryLocks = async (id?: string) => {
     const { rows } = await admin.query<{ pid: number }>(
       `SELECT pid FROM pg_locks
        WHERE locktype = 'advisory' AND granted AND database =
-         (SELECT oid FROM pg_database WHERE datname = current_database())`,
+         (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND ($1::bigint IS NULL OR ((classid::bigint << 32) | objid::bigint) = $1::bigint)`,
+      [id === undefined ? null : advisoryKey(`chat-files:tus-lock:${id}`)],
     );
     return rows;
   };
@@ -110,7 +121,7 @@ describe('PostgreSQL upload locks', () => {
     ).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     // The holder heard the requests, and still holds the lock it did not let go.
-    expect(asked).toBeGreaterThanOrEqual(2);
+    await vi.waitFor(() => expect(asked).toBeGreaterThanOrEqual(2));
     const holders = await advisoryLocks();
     expect(holders).toHaveLength(1);
     // The waiting node kept no connection: only its release listener is out of its pool.
@@ -121,6 +132,7 @@ describe('PostgreSQL upload locks', () => {
 
   it('waits for a connection of a full pool no longer than the lock timeout', async () => {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+    pool.on('error', () => undefined);
     pools.push(pool);
     const locker = new PostgresLocker({ pool, acquireTimeoutMs: 300 });
     lockers.push(locker);
@@ -141,7 +153,7 @@ describe('PostgreSQL upload locks', () => {
     const b = node();
     const doomed = a.locker.newLock('upload-5');
     await doomed.lock(new AbortController().signal, () => undefined);
-    const [holder] = await advisoryLocks();
+    const [holder] = await advisoryLocks('upload-5');
     const taker = b.locker.newLock('upload-5');
     let told = 0;
     const waiting = taker.lock(new AbortController().signal, () => {
@@ -150,7 +162,7 @@ describe('PostgreSQL upload locks', () => {
     await settle(100);
     await admin.query('SELECT pg_terminate_backend($1)', [holder!.pid]);
     await waiting;
-    const [now] = await advisoryLocks();
+    const [now] = await advisoryLocks('upload-5');
     expect(now!.pid).not.toBe(holder!.pid);
     // Letting go of a lock whose connection died is quiet.
     await doomed.unlock();
@@ -163,7 +175,29 @@ describe('PostgreSQL upload locks', () => {
     const again = a.locker.newLock('upload-5');
     await again.lock(new AbortController().signal, () => undefined);
     await again.unlock();
-    expect(await advisoryLocks()).toEqual([]);
+    expect(await advisoryLocks('upload-5')).toEqual([]);
+  });
+
+  it('hears release requests again after its listening connection was lost', async () => {
+    const a = node();
+    const b = node();
+    const held = a.locker.newLock('upload-8');
+    let asked = false;
+    await held.lock(new AbortController().signal, () => {
+      asked = true;
+    });
+    const listening = await admin.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'`,
+      [a.pool.options.application_name],
+    );
+    expect(listening.rows).toHaveLength(1);
+    await admin.query('SELECT pg_terminate_backend($1)', [listening.rows[0]!.pid]);
+    const next = b.locker.newLock('upload-8');
+    const waiting = next.lock(new AbortController().signal, () => undefined);
+    await vi.waitFor(() => expect(asked).toBe(true), { timeout: 4000 });
+    await held.unlock();
+    await waiting;
+    await next.unlock();
   });
 
   it('lets one holder through the upload gate of a file, re-entrantly, on every node', async () => {
