@@ -349,7 +349,10 @@ export class PostgresUploadGate implements UploadGate {
     };
   }
 
-  /** Creates the gate's table once; nodes starting together create it one at a time. */
+  /**
+   * Creates the gate's table once and clears expired entries; nodes starting together
+   * do it one at a time.
+   */
   private ensureTable(): Promise<void> {
     this.schema ??= (async () => {
       const client = await this.pool.connect();
@@ -360,6 +363,8 @@ export class PostgresUploadGate implements UploadGate {
           advisoryKey(`${this.prefix}upload-gate-schema`),
         ]);
         await client.query(GATE_SCHEMA);
+        // Entries of nodes that died and whose files were never uploaded again.
+        await client.query(`DELETE FROM ${GATE_TABLE} WHERE expires_at <= clock_timestamp()`);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {

@@ -232,6 +232,19 @@ describe('PostgreSQL upload locks', () => {
     const next = await gateB.tryAcquire('file-2', 'holder-y');
     expect(next).not.toBeNull();
     await next!.release();
+    // A dead node's entry of a file nobody uploads again goes when a node starts.
+    const poolC = connect();
+    const gateC = new PostgresUploadGate({ pool: poolC, ttlMs: 300 });
+    expect(await gateC.tryAcquire('file-3', 'holder-z')).not.toBeNull();
+    await poolC.end();
+    await settle(400);
+    const gateD = new PostgresUploadGate({ pool: connect() });
+    const pass = await gateD.tryAcquire('file-4', 'holder-w');
+    const { rows } = await admin.query<{ file_id: string }>(
+      'SELECT file_id FROM chat_files_upload_gates',
+    );
+    expect(rows).toEqual([{ file_id: 'file-4' }]);
+    await pass!.release();
   });
 });
 
