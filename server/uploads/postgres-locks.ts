@@ -357,6 +357,11 @@ export class PostgresUploadGate implements UploadGate {
     this.schema ??= (async () => {
       const client = await this.pool.connect();
       let broken = false;
+      // The connection failing between two statements fails the next one.
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1)', [
@@ -372,7 +377,8 @@ export class PostgresUploadGate implements UploadGate {
         });
         throw error;
       } finally {
-        client.release(broken);
+        client.off('error', onError);
+        giveBack(client, broken);
       }
     })();
     this.schema.catch(() => {
