@@ -17,6 +17,15 @@ import { ack, bytesOf, manifestOf, settle } from '../support/helpers.js';
 
 const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
 
+/**
+ * Ends the pools; a lock a failed test left held would keep its pool open, so the wait is
+ * bounded and PostgreSQL is stopped afterwards all the same.
+ */
+async function endPools(pools: pg.Pool[]): Promise<void> {
+  const ended = Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
+  await Promise.race([ended, settle(2000)]);
+}
+
 describe('PostgreSQL upload locks', () => {
   let postgres: TestService;
   let databaseUrl: string;
@@ -62,9 +71,12 @@ describe('PostgreSQL upload locks', () => {
     admin = connect();
   }, 60_000);
   afterAll(async () => {
-    for (const locker of lockers) await locker.close();
-    for (const pool of pools) await pool.end().catch(() => undefined);
-    await postgres?.stop();
+    try {
+      for (const locker of lockers) await locker.close();
+      await endPools(pools);
+    } finally {
+      await postgres?.stop();
+    }
   });
 
   it('gives a tus lock to one node at a time, asking the holder on another node to let go', async () => {
@@ -286,12 +298,15 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     await listener.query('LISTEN chat_files_tus_release');
   }, 60_000);
   afterAll(async () => {
-    await listener?.end();
-    for (const server of nodes) await server.close({ keepData: true });
-    for (const locker of lockers) await locker.close();
-    for (const pool of pools) await pool.end();
-    rmSync(dataDir, { recursive: true, force: true });
-    await postgres?.stop();
+    try {
+      await listener?.end();
+      for (const server of nodes) await server.close({ keepData: true });
+      for (const locker of lockers) await locker.close();
+      await endPools(pools);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      await postgres?.stop();
+    }
   });
 
   /** How many advisory locks are held. */
