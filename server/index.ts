@@ -90,6 +90,7 @@ export { PostgresMetadataStore, type PostgresStoreOptions } from './store/postgr
 export { DiskBlobStorage } from './storage/disk-blob-storage.js';
 export { S3BlobStorage, type S3BlobStorageOptions } from './storage/s3-blob-storage.js';
 export { RedisLocker, RedisUploadGate } from './uploads/redis-locks.js';
+export { PostgresLocker, PostgresUploadGate } from './uploads/postgres-locks.js';
 export type { UploadGate, UploadPass } from './uploads/upload-gate.js';
 export { resolveConfig, ConfigError, DEFAULT_CONFIG } from '../src/core/wire/config.js';
 export type { ChatFilesConfig, ChatFilesConfigInput } from '../src/core/wire/config.js';

@@ -1,12 +1,16 @@
 /**
  * The services a node of the reference app shares with the other nodes, chosen from the
  * environment: PostgreSQL (`DATABASE_URL`) for the app's data, and Redis (`REDIS_URL`)
- * for socket.io's adapter. Without them the app runs as one node on SQLite.
+ * for socket.io's adapter. The SDK's upload locks live in Redis when it is there, else
+ * in PostgreSQL. Without them the app runs as one node on SQLite.
  */
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import pg from 'pg';
 import { createClient } from 'redis';
 import type { ServerOptions } from 'socket.io';
 import {
+  PostgresLocker,
+  PostgresUploadGate,
   RedisLocker,
   RedisUploadGate,
   redisLimiterBackend,
@@ -14,6 +18,13 @@ import {
 } from '../../server/index.js';
 import type { ChatStore } from './chat-store.js';
 import { PgChatStore } from './pg-chat-store.js';
+
+/**
+ * Connections for the upload locks on PostgreSQL: a held tus lock keeps its connection
+ * while its request writes, so this is how many tus requests a node serves at once
+ * before the next one waits for a connection.
+ */
+const LOCK_POOL_SIZE = 20;
 
 /** What {@link openEngines} connected. */
 export interface Engines {
@@ -85,6 +96,18 @@ export async function openEngines(env: {
         if (connection.isReady) await connection.close().catch(() => undefined);
         else connection.destroy();
       }
+    };
+  } else if (env.DATABASE_URL) {
+    // No Redis: the tus locks and the one-upload-per-file gate live in PostgreSQL, on a
+    // pool of their own so that requests holding locks never starve the stores' queries.
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: LOCK_POOL_SIZE });
+    // An idle connection that breaks is replaced by the pool; the process carries on.
+    pool.on('error', () => undefined);
+    const locker = new PostgresLocker({ pool });
+    engines.files = { uploadLocker: locker, uploadGate: new PostgresUploadGate({ pool }) };
+    engines.close = async () => {
+      await locker.close();
+      await pool.end();
     };
   }
   return engines;
