@@ -1,6 +1,7 @@
 /**
  * `GET|HEAD /:file_id/download`: streams the server's copy to a member of the file's
- * room, or to anyone holding a live share token without a password (`?token=`). The
+ * room, or to anyone holding a live share token without a password (`?token=`), until
+ * the sender revokes the file (410). The
  * streaming itself (ranges, ETags, safe headers) is `serveServerCopy`.
  */
 import type { Request, RequestHandler, Response } from 'express';
@@ -73,6 +74,10 @@ export function downloadRoute(ctx: ServerContext): RequestHandler {
     const file = await ctx.store.files.get(fileId);
     if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
     await authorize(ctx, req, res, file, user, token);
+    // A file its sender revoked is withdrawn for members too, as every card shows it.
+    if (await ctx.store.shares.hasRevoked(file.id)) {
+      throw new ChatFilesError('ERR_GONE', 'The sender revoked this file.');
+    }
 
     await serveServerCopy(ctx, req, res, file, { allowInline: req.query.download === undefined });
   });

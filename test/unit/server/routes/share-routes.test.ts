@@ -206,7 +206,7 @@ describe('share links', () => {
     expect(none.status).toBe(404);
   });
 
-  it('lets only the sender revoke; every link then answers 410 and the room is told', async () => {
+  it('lets only the sender revoke; every link and the room download then answer 410, and the room is told', async () => {
     const links = [await makeShare(), await makeShare(f.bob)];
     expect((await f.bob.json('POST', `/${fileId}/revoke`)).status).toBe(403);
     expect((await f.mallory.json('POST', `/${fileId}/revoke`)).status).toBe(403);
@@ -223,10 +223,12 @@ describe('share links', () => {
       await gone.arrayBuffer();
     }
     expect((await f.alice.json('POST', `/${fileId}/revoke`)).body).toMatchObject({ revoked: 0 });
-    // Members still download through the room.
-    const member = await f.bob.fetch(`/${fileId}/download`);
-    expect(member.status).toBe(200);
-    await member.arrayBuffer();
+    // The file is withdrawn for members of the room as well, the sender included.
+    for (const user of [f.bob, f.alice]) {
+      const member = await user.fetch(`/${fileId}/download`);
+      expect(member.status).toBe(410);
+      expect(((await member.json()) as { code: string }).code).toBe('ERR_GONE');
+    }
   });
 });
 
