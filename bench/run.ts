@@ -59,7 +59,8 @@ const loadAtStart = loadavg();
 
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
-  .sort()
+  // By number: 10 runs after 9.
+  .sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || a.localeCompare(b))
   .filter((f) => only.length === 0 || only.some((name) => f.includes(name)));
 
 const runDir = mkdtempSync(path.join(tmpdir(), 'chat-files-bench-'));

@@ -44,6 +44,30 @@ export interface NewRoom {
 /** The id of the room every user belongs to. */
 export const GENERAL_ROOM_ID = 'general';
 
+/** A row of the rooms table as either database returns it. */
+export interface RoomRow {
+  id: string;
+  name: string;
+  type: string;
+  created_by: string;
+  /** PostgreSQL returns BIGINT as text. */
+  created_at: number | string;
+  federated_with_json: string;
+  /** SQLite stores booleans as 0 or 1. */
+  deleted: boolean | number;
+}
+
+/** A {@link Room} from its row. */
+export const roomFromRow = (row: RoomRow): Room => ({
+  id: row.id,
+  name: row.name,
+  type: row.type === 'federated' ? 'federated' : 'group',
+  created_by: row.created_by,
+  created_at: Number(row.created_at),
+  federated_with: JSON.parse(row.federated_with_json) as string[],
+  deleted: row.deleted === true || row.deleted === 1,
+});
+
 /** Storage of the reference app; every method may be called from any node. */
 export interface ChatStore {
   /** Creates the user if new (joining `general`) and updates their groups. */

@@ -7,6 +7,8 @@ import pg from 'pg';
 import {
   GENERAL_ROOM_ID,
   hashToken,
+  roomFromRow,
+  type RoomRow,
   type ChatStore,
   type ListedRoom,
   type NewRoom,
@@ -60,26 +62,6 @@ CREATE INDEX IF NOT EXISTS chat_messages_room ON chat_messages(room_id, created_
 
 /** Any constant: nodes starting together take this advisory lock to create the schema once. */
 const SCHEMA_LOCK = 0x63686174; // "chat"
-
-interface RoomRow {
-  id: string;
-  name: string;
-  type: string;
-  created_by: string;
-  created_at: string;
-  federated_with_json: string;
-  deleted: boolean;
-}
-
-const toRoom = (row: RoomRow): Room => ({
-  id: row.id,
-  name: row.name,
-  type: row.type === 'federated' ? 'federated' : 'group',
-  created_by: row.created_by,
-  created_at: Number(row.created_at),
-  federated_with: JSON.parse(row.federated_with_json) as string[],
-  deleted: row.deleted,
-});
 
 interface MessageRow {
   id: string;
@@ -219,7 +201,7 @@ export class PgChatStore implements ChatStore {
 
   async getRoom(id: string): Promise<Room | null> {
     const { rows } = await this.pool.query<RoomRow>(`SELECT * FROM chat_rooms WHERE id = $1`, [id]);
-    return rows[0] ? toRoom(rows[0]) : null;
+    return rows[0] ? roomFromRow(rows[0]) : null;
   }
 
   async listRooms(username: string): Promise<ListedRoom[]> {
@@ -236,7 +218,7 @@ export class PgChatStore implements ChatStore {
     );
     return rows.map((row) => {
       const members = row.members ?? [];
-      return { ...toRoom(row), member: members.includes(username), members };
+      return { ...roomFromRow(row), member: members.includes(username), members };
     });
   }
 

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import {
   GENERAL_ROOM_ID,
   hashToken,
+  roomFromRow,
+  type RoomRow,
   type ChatStore,
   type ListedRoom,
   type NewRoom,
@@ -56,26 +58,6 @@ CREATE TABLE IF NOT EXISTS room_invitations (
   PRIMARY KEY (room_id, username)
 );
 `;
-
-interface RoomRow {
-  id: string;
-  name: string;
-  type: string;
-  created_by: string;
-  created_at: number;
-  federated_with_json: string;
-  deleted: number;
-}
-
-const toRoom = (row: RoomRow): Room => ({
-  id: row.id,
-  name: row.name,
-  type: row.type === 'federated' ? 'federated' : 'group',
-  created_by: row.created_by,
-  created_at: row.created_at,
-  federated_with: JSON.parse(row.federated_with_json) as string[],
-  deleted: row.deleted === 1,
-});
 
 /** The reference app's store on SQLite. */
 export class SqliteChatStore implements ChatStore {
@@ -179,7 +161,7 @@ export class SqliteChatStore implements ChatStore {
   /** A room by id, deleted ones included; `null` when unknown. */
   async getRoom(id: string): Promise<Room | null> {
     const row = this.db.prepare(`SELECT * FROM rooms WHERE id = ?`).get(id) as RoomRow | undefined;
-    return row ? toRoom(row) : null;
+    return row ? roomFromRow(row) : null;
   }
 
   async listRooms(username: string): Promise<ListedRoom[]> {
@@ -197,7 +179,7 @@ export class SqliteChatStore implements ChatStore {
     );
     return rows.map((row) => {
       const members = (membersOf.all(row.id) as Array<{ username: string }>).map((m) => m.username);
-      return { ...toRoom(row), member: members.includes(username), members };
+      return { ...roomFromRow(row), member: members.includes(username), members };
     });
   }
 

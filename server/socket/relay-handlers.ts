@@ -179,11 +179,8 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
   // Sessions are signed with the shared key, which is loaded while getting ready.
   await ctx.ready;
   const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
-  const sourceUsername = p.source_username;
-  const sourceSocketId = p.source_socket_id;
-  const pieces = p.pieces;
   await requireMember(ctx, user.username, file.room_id);
-  if (!(await ctx.host.isMember(sourceUsername, file.room_id))) {
+  if (!(await ctx.host.isMember(p.source_username, file.room_id))) {
     throw new ChatFilesError('ERR_NOT_MEMBER', 'The source is not a member of this room.');
   }
   if (ctx.relay.countFor(socket.id) >= MAX_SESSIONS_PER_SOCKET) {
@@ -192,13 +189,13 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
       `At most ${MAX_SESSIONS_PER_SOCKET} relay sessions per connection.`,
     );
   }
-  const candidates = (await roomSockets(io, file.room_id, sourceUsername)).filter(
+  const candidates = (await roomSockets(io, file.room_id, p.source_username)).filter(
     (s) => s.id !== socket.id,
   );
   const source =
-    sourceSocketId === undefined
+    p.source_socket_id === undefined
       ? candidates[0]
-      : candidates.find((candidate) => candidate.id === sourceSocketId);
+      : candidates.find((candidate) => candidate.id === p.source_socket_id);
   if (!source) throw new ChatFilesError('ERR_NOT_FOUND', 'The source is not online in this room.');
 
   const session = ctx.relay.open(
@@ -206,7 +203,7 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
       file_id: file.id,
       room_id: file.room_id,
       source_socket_id: source.id,
-      source_username: sourceUsername,
+      source_username: p.source_username,
       requester_socket_id: socket.id,
       requester_username: user.username,
     },
@@ -220,7 +217,7 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
     requester_socket_id: session.requester_socket_id,
     expires_at: session.expires_at,
     room_id: file.room_id,
-    source_username: sourceUsername,
+    source_username: p.source_username,
     requester_username: user.username,
   } satisfies RelaySessionNotice);
   io.to(source.id).emit('chat:file:relay_request', {
@@ -229,7 +226,7 @@ async function relayRequest({ ctx, io, socket, user }: SocketScope, p: RelayRequ
     room_id: file.room_id,
     requester_socket_id: socket.id,
     requester_username: user.username,
-    ...(pieces ? { pieces } : {}),
+    ...(p.pieces ? { pieces: p.pieces } : {}),
   });
   return { transport: 'relay' as const, session_id: session.id, source_socket_id: source.id };
 }
@@ -254,13 +251,9 @@ function parseRelayChunk(raw: unknown): RelayChunkPayload {
 }
 
 function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
-  const requesterSocketId = p.requester_socket_id;
-  const fileId = p.file_id;
   const now = ctx.now();
-  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, now);
+  const session = ctx.relay.find(p.session_id, socket.id, p.requester_socket_id, p.file_id, now);
   if (!session) throw noSession();
-  const chunkIndex = p.chunk_index;
-  const totalChunks = p.total_chunks;
   const data: unknown = p.chunk_data;
   const limit = maxFrameBytes(ctx);
   const length = frameLength(data);
@@ -274,13 +267,13 @@ function relayChunk({ ctx, io, socket }: SocketScope, p: RelayChunkPayload) {
   }
   ctx.relay.touch(session, now);
   ctx.metrics.bytesSent('relay', length ?? textLength ?? 0);
-  sendToSocket(io, requesterSocketId, 'chat:file:relay_chunk', {
+  sendToSocket(io, p.requester_socket_id, 'chat:file:relay_chunk', {
     session_id: session.id,
     source_socket_id: socket.id,
-    file_id: fileId,
-    chunk_index: chunkIndex,
+    file_id: p.file_id,
+    chunk_index: p.chunk_index,
     chunk_data: data as ArrayBuffer,
-    total_chunks: totalChunks,
+    total_chunks: p.total_chunks,
   });
   return {};
 }
@@ -296,18 +289,15 @@ function parseRelayAck(raw: unknown): RelayAckPayload {
 }
 
 function relayAck({ ctx, io, socket }: SocketScope, p: RelayAckPayload) {
-  const sourceSocketId = p.source_socket_id;
-  const fileId = p.file_id;
   const now = ctx.now();
-  const session = ctx.relay.find(p.session_id, sourceSocketId, socket.id, fileId, now);
+  const session = ctx.relay.find(p.session_id, p.source_socket_id, socket.id, p.file_id, now);
   if (!session) throw noSession();
-  const receivedThrough = p.received_through;
   ctx.relay.touch(session, now);
-  sendToSocket(io, sourceSocketId, 'chat:file:relay_ack', {
+  sendToSocket(io, p.source_socket_id, 'chat:file:relay_ack', {
     session_id: session.id,
     requester_socket_id: socket.id,
-    file_id: fileId,
-    received_through: receivedThrough,
+    file_id: p.file_id,
+    received_through: p.received_through,
   });
   return {};
 }
@@ -322,16 +312,20 @@ function parseRelayComplete(raw: unknown): RelayCompletePayload {
 }
 
 function relayComplete({ ctx, io, socket }: SocketScope, p: RelayCompletePayload) {
-  const requesterSocketId = p.requester_socket_id;
-  const fileId = p.file_id;
-  const session = ctx.relay.find(p.session_id, socket.id, requesterSocketId, fileId, ctx.now());
+  const session = ctx.relay.find(
+    p.session_id,
+    socket.id,
+    p.requester_socket_id,
+    p.file_id,
+    ctx.now(),
+  );
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
   ctx.metrics.transferCompleted('relay');
-  sendToSocket(io, requesterSocketId, 'chat:file:relay_complete', {
+  sendToSocket(io, p.requester_socket_id, 'chat:file:relay_complete', {
     session_id: session.id,
     source_socket_id: socket.id,
-    file_id: fileId,
+    file_id: p.file_id,
   });
   return {};
 }
@@ -369,9 +363,8 @@ function parseRelayCancel(raw: unknown): RelayCancelPayload {
 }
 
 function relayCancel({ ctx, io, socket }: SocketScope, p: RelayCancelPayload) {
-  const sessionId = p.session_id;
   const reason = p.reason ?? 'cancelled';
-  const session = ctx.relay.forSocket(sessionId, socket.id, ctx.now());
+  const session = ctx.relay.forSocket(p.session_id, socket.id, ctx.now());
   if (!session) throw noSession();
   closeEverywhere(ctx, io, session);
   notifyOtherEnd(io, session, socket.id, reason);

@@ -14,21 +14,8 @@ import {
 } from './metadata-store.js';
 import type { SqlDatabase } from './sql-database.js';
 
-interface FileRow {
-  id: string;
-  room_id: string;
-  name: string;
-  size: number;
-  mime_type: string;
-  chunk_size: number;
-  total_chunks: number;
-  thumbnail: string | null;
-  sender: string;
-  created_at: number;
-  md5: string | null;
-  sha256: string | null;
-  sanitized_name: string | null;
-}
+/** A row of `files`: the file record, without the manifest kept in its own table. */
+type FileRow = FileSummary;
 
 interface ManifestRow {
   file_id: string;

@@ -838,29 +838,30 @@ export class ChatFileCard extends LitElement {
     </dialog>`;
   }
 
+  private retryButton(strings: ChatFilesStrings, name: string) {
+    return html`<button
+      type="button"
+      class="primary"
+      aria-label=${strings.retryLabel(name)}
+      @click=${() => void this.retry()}
+    >
+      ${strings.retry}
+    </button>`;
+  }
+
+  private cancelButton(strings: ChatFilesStrings, name: string) {
+    return html`<button type="button" @click=${this.cancel} aria-label="${strings.cancel} ${name}">
+      ${strings.cancel}
+    </button>`;
+  }
+
   private renderMainActions(strings: ChatFilesStrings, name: string) {
     switch (this.state) {
       case 'connecting':
       case 'transferring':
-        return html`<button
-          type="button"
-          @click=${this.cancel}
-          aria-label="${strings.cancel} ${name}"
-        >
-          ${strings.cancel}
-        </button>`;
+        return this.cancelButton(strings, name);
       case 'waiting':
-        return html`<button
-            type="button"
-            class="primary"
-            aria-label=${strings.retryLabel(name)}
-            @click=${() => void this.retry()}
-          >
-            ${strings.retry}
-          </button>
-          <button type="button" @click=${this.cancel} aria-label="${strings.cancel} ${name}">
-            ${strings.cancel}
-          </button>`;
+        return html`${this.retryButton(strings, name)} ${this.cancelButton(strings, name)}`;
       case 'complete':
         return html`
           ${
@@ -897,14 +898,7 @@ export class ChatFileCard extends LitElement {
           </button>
         `;
       case 'error':
-        return html`<button
-          type="button"
-          class="primary"
-          aria-label=${strings.retryLabel(name)}
-          @click=${() => void this.retry()}
-        >
-          ${strings.retry}
-        </button>`;
+        return this.retryButton(strings, name);
       default:
         return html`<button
           type="button"

@@ -1,5 +1,5 @@
 /**
- * Benchmark 8, swarm downloads, in one run:
+ * Benchmark 10, swarm downloads, in one run:
  * - three seeders each capped at 2 MiB/s by `max_upload_rate` against one such seeder
  *   (the same downloader, a file of the same size): what pulling from every seeder buys;
  * - the rate limit itself: the single capped seeder's measured rate against its cap;
