@@ -3,12 +3,11 @@
  * `GET /api/chat/files/:file_id/download` against nginx (Debian's nginx-light, on
  * loopback) serving the very blob file the server stored.
  */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LARGE_FILES } from './4-upload.bench.js';
-import { loginUser } from './support/app-client.js';
+import { loginUser, seedOnDisk } from './support/app-client.js';
 import { MiB, seededRandom, writeRandomFile } from './support/data.js';
-import { download, keepAliveAgent, uploadMultipart } from './support/http-client.js';
+import { download, keepAliveAgent } from './support/http-client.js';
 import { mibPerSecond, paired, round, throughput, type Benchmark } from './support/measure.js';
 import { startNginx } from './support/nginx.js';
 import { startServerProcess } from './support/server-process.js';
@@ -29,19 +28,15 @@ const bench: Benchmark = {
     let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
     const agents = [keepAliveAgent(), keepAliveAgent()];
     try {
-      const { fileId } = await user.share('download.bin', size);
-      const uploaded = await uploadMultipart(
-        `${server.appUrl}/api/chat/files/upload`,
+      // nginx serves the blob the server stored, so both read the same file on the same disk.
+      const { fileId, blobDir, blobId } = await seedOnDisk(
+        server.appUrl,
+        user,
+        dataDir,
+        'download.bin',
         source,
         size,
-        { file_id: fileId },
-        user.authorization,
       );
-      if (uploaded.status !== 200) throw new Error(`seeding upload: HTTP ${uploaded.status}`);
-      // nginx serves the blob the server stored, so both read the same file on the same disk.
-      const blobDir = path.join(dataDir, 'blobs');
-      const blobId = readdirSync(blobDir).find((name) => /^[0-9a-f]{32}$/.test(name));
-      if (!blobId) throw new Error(`no stored blob in ${blobDir}`);
       nginx = await startNginx(blobDir);
 
       const productUrl = `${server.appUrl}/api/chat/files/${fileId}/download`;

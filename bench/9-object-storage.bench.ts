@@ -7,14 +7,14 @@
  *   bare `@aws-sdk/lib-storage` upload of the same bytes to the same s3rver, with the
  *   server's RSS growth while receiving.
  */
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Upload } from '@aws-sdk/lib-storage';
 import { S3Client } from '@aws-sdk/client-s3';
 import { startNginx } from '../test/support/nginx.js';
 import { startS3 } from '../test/support/s3.js';
 import { LARGE_FILES } from './4-upload.bench.js';
-import { loginUser } from './support/app-client.js';
+import { loginUser, seedOnDisk } from './support/app-client.js';
 import { MiB, seededRandom, writeRandomFile } from './support/data.js';
 import { download, keepAliveAgent, uploadMultipart } from './support/http-client.js';
 import { mibPerSecond, paired, round, throughput, type Benchmark } from './support/measure.js';
@@ -49,18 +49,14 @@ async function accelDownloads(quick: boolean, tmpDir: string, log: (m: string) =
   const agents = [keepAliveAgent(), keepAliveAgent()] as const;
   let nginx: Awaited<ReturnType<typeof startNginx>> | null = null;
   try {
-    const { fileId } = await user.share('accel.bin', size);
-    const uploaded = await uploadMultipart(
-      `${server.appUrl}/api/chat/files/upload`,
+    const { fileId, blobDir, blobId } = await seedOnDisk(
+      server.appUrl,
+      user,
+      dataDir,
+      'accel.bin',
       source,
       size,
-      { file_id: fileId },
-      user.authorization,
     );
-    if (uploaded.status !== 200) throw new Error(`seeding upload: HTTP ${uploaded.status}`);
-    const blobDir = path.join(dataDir, 'blobs');
-    const blobId = readdirSync(blobDir).find((name) => /^[0-9a-f]{32}$/.test(name));
-    if (!blobId) throw new Error(`no stored blob in ${blobDir}`);
     const accel = readFileSync(ACCEL_CONFIG, 'utf8').replace(SHIPPED_ALIAS, `${blobDir}/`);
     nginx = await startNginx(
       `

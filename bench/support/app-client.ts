@@ -2,7 +2,10 @@
  * A Node-side user of the reference app for the HTTP benchmarks: logs in, shares files
  * over socket.io (as the SDK does before an upload), and closes its socket.
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { io as connectSocket, type Socket } from 'socket.io-client';
+import { uploadMultipart } from './http-client.js';
 
 /** A logged-in user with a live socket. */
 export interface AppUser {
@@ -62,4 +65,32 @@ export async function loginUser(appUrl: string, username: string): Promise<AppUs
     },
     close: () => socket.close(),
   };
+}
+
+/**
+ * Shares `source` as `user` and uploads it to the app at `appUrl`, whose disk storage is
+ * under `dataDir`; resolves with the file id and where the stored blob is, so a baseline
+ * can serve the very same file from the same disk.
+ */
+export async function seedOnDisk(
+  appUrl: string,
+  user: AppUser,
+  dataDir: string,
+  name: string,
+  source: string,
+  size: number,
+): Promise<{ fileId: string; blobDir: string; blobId: string }> {
+  const { fileId } = await user.share(name, size);
+  const uploaded = await uploadMultipart(
+    `${appUrl}/api/chat/files/upload`,
+    source,
+    size,
+    { file_id: fileId },
+    user.authorization,
+  );
+  if (uploaded.status !== 200) throw new Error(`seeding upload: HTTP ${uploaded.status}`);
+  const blobDir = path.join(dataDir, 'blobs');
+  const blobId = readdirSync(blobDir).find((entry) => /^[0-9a-f]{32}$/.test(entry));
+  if (!blobId) throw new Error(`no stored blob in ${blobDir}`);
+  return { fileId, blobDir, blobId };
 }
