@@ -5,13 +5,13 @@
  * the storage lock for cap and dedup decisions), and are repeated when PostgreSQL reports
  * a serialization failure or a deadlock. Leases are session-level advisory locks.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../options.js';
 import type { LeaseResult, MetadataStore, StoreScope } from './metadata-store.js';
 import { MIGRATIONS } from './postgres-schema.js';
 import type { SqlDatabase, SqlDialect } from './sql-database.js';
-import { sqlScope } from './sql-scope.js';
+import { sharedSecretIn, sqlScope } from './sql-scope.js';
 import { storeError } from './store-errors.js';
 
 export { MIGRATIONS as POSTGRES_MIGRATIONS } from './postgres-schema.js';
@@ -145,17 +145,7 @@ export class PostgresMetadataStore implements MetadataStore {
   }
 
   sharedSecret(name: string, initial?: () => Buffer): Promise<Buffer> {
-    return this.inTransaction(async (db) => {
-      await db.run(
-        `INSERT INTO shared_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-        [name, initial?.() ?? randomBytes(32), this.now()],
-      );
-      const row = await db.get<{ value: Buffer }>(
-        `SELECT value FROM shared_secrets WHERE name = ?`,
-        [name],
-      );
-      return row!.value;
-    });
+    return this.inTransaction((db) => sharedSecretIn(db, name, this.now(), initial));
   }
 
   close(): Promise<void> {

@@ -5,12 +5,11 @@
  * process, a transaction holds the one connection across its awaits; every other use of
  * the store waits until it ends.
  */
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { LeaseResult, MetadataStore, StoreScope } from './metadata-store.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import type { SqlDatabase, SqlDialect } from './sql-database.js';
-import { sqlScope } from './sql-scope.js';
+import { sharedSecretIn, sqlScope } from './sql-scope.js';
 import { storeError } from './store-errors.js';
 
 export { MIGRATIONS } from './sqlite-schema.js';
@@ -121,17 +120,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async sharedSecret(name: string, initial?: () => Buffer): Promise<Buffer> {
-    return this.inTransaction(async (db) => {
-      await db.run(
-        `INSERT INTO shared_secrets (name, value, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING`,
-        [name, initial?.() ?? randomBytes(32), this.now()],
-      );
-      const row = await db.get<{ value: Buffer }>(
-        `SELECT value FROM shared_secrets WHERE name = ?`,
-        [name],
-      );
-      return row!.value;
-    });
+    return this.inTransaction((db) => sharedSecretIn(db, name, this.now(), initial));
   }
 
   async close(): Promise<void> {

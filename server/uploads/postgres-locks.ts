@@ -13,7 +13,7 @@
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
 import type pg from 'pg';
 import { advisoryKey } from '../store/postgres-store.js';
-import type { UploadGate, UploadPass } from './upload-gate.js';
+import { renewedPass, type UploadGate, type UploadPass } from './upload-gate.js';
 
 /** Options of {@link PostgresLocker} and {@link PostgresUploadGate}. */
 export interface PostgresLocksOptions {
@@ -333,20 +333,14 @@ export class PostgresUploadGate implements UploadGate {
     const ttl = this.ttlMs;
     const { rowCount } = await this.pool.query(GATE_ENTER, [fileId, holder, ttl]);
     if (!rowCount) return null;
-    const renewal = setInterval(() => {
-      void this.pool.query(GATE_RENEW, [fileId, holder, ttl]).catch(() => undefined);
-    }, ttl / 3);
-    renewal.unref();
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        clearInterval(renewal);
+    return renewedPass(
+      ttl,
+      () => this.pool.query(GATE_RENEW, [fileId, holder, ttl]),
+      async () => {
         const { rows } = await this.pool.query<{ takes: number }>(GATE_LEAVE, [fileId, holder]);
         if (rows[0] && rows[0].takes <= 0) await this.pool.query(GATE_DELETE, [fileId, holder]);
       },
-    };
+    );
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
-import type { UploadGate, UploadPass } from './upload-gate.js';
+import { renewedPass, type UploadGate, type UploadPass } from './upload-gate.js';
 
 /** The commands used here; a node-redis client (`createClient()`) has them. */
 export interface RedisLockClient {
@@ -155,20 +155,12 @@ export class RedisUploadGate implements UploadGate {
     const ttl = String(this.ttlMs);
     const entered = await this.client.eval(GATE_ENTER, { keys: [key], arguments: [holder, ttl] });
     if (entered !== 1) return null;
-    const renewal = setInterval(() => {
-      void this.client
-        .eval(GATE_RENEW, { keys: [key], arguments: [holder, ttl] })
-        .catch(() => undefined);
-    }, this.ttlMs / 3);
-    renewal.unref();
-    let released = false;
-    return {
-      release: async () => {
-        if (released) return;
-        released = true;
-        clearInterval(renewal);
+    return renewedPass(
+      this.ttlMs,
+      () => this.client.eval(GATE_RENEW, { keys: [key], arguments: [holder, ttl] }),
+      async () => {
         await this.client.eval(GATE_LEAVE, { keys: [key], arguments: [holder] });
       },
-    };
+    );
   }
 }

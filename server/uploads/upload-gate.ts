@@ -12,6 +12,28 @@ export interface UploadPass {
   release(): Promise<void>;
 }
 
+/**
+ * The pass of a gate shared by several nodes, whose entry expires unless renewed: `renew`
+ * runs every third of `ttlMs` until the pass is released, then `leave` once.
+ */
+export function renewedPass(
+  ttlMs: number,
+  renew: () => Promise<unknown>,
+  leave: () => Promise<void>,
+): UploadPass {
+  const renewal = setInterval(() => void renew().catch(() => undefined), ttlMs / 3);
+  renewal.unref();
+  let released = false;
+  return {
+    release: async () => {
+      if (released) return;
+      released = true;
+      clearInterval(renewal);
+      await leave();
+    },
+  };
+}
+
 /** Who may upload a file's bytes right now. */
 export interface UploadGate {
   /**
