@@ -6,6 +6,9 @@
  *   acknowledged every 16), no session, no checks;
  * - the reference documentation's scheme: base64 frames of `chunk_size`, sent in batches
  *   of `relay_batch_size` (8) with an acknowledgement after each batch.
+ * The SDK runs twice: with its default window (`relay_batch_size` 8 frames, which bounds
+ * what a requester that stops acknowledging can be sent) and with the bare baseline's
+ * window of 64, which isolates what the SDK itself costs over bare emits.
  */
 import { sdkTransfer, WARM_UP_SIZE } from './2-p2p.bench.js';
 import type { BenchPage } from './support/browser.js';
@@ -57,9 +60,16 @@ const bench: Benchmark = {
       const receiver = await env.page('relay-receiver', { rtc: false });
       await sender.call('makeFile', 'relay', size);
       await sender.call('makeFile', 'warm', WARM_UP_SIZE, 2);
+      const wide = { relay_batch_size: BARE_WINDOW };
+      const wideSender = await env.page('relay-sender-wide', { config: wide });
+      const wideReceiver = await env.page('relay-receiver-wide', { rtc: false, config: wide });
+      await wideSender.call('makeFile', 'relay', size);
+      await wideSender.call('makeFile', 'warm', WARM_UP_SIZE, 2);
 
       const sdk = async (key = 'relay', bytes = size) =>
         (await sdkTransfer(sender, receiver, key, bytes, 'relay')).mibs;
+      const sdkWide = async (key = 'relay', bytes = size) =>
+        (await sdkTransfer(wideSender, wideReceiver, key, bytes, 'relay')).mibs;
       const binary = (key = 'relay', bytes = size) =>
         bareRelay(sender, receiver, key, bytes, 'binary');
       const base64 = (key = 'relay', bytes = size) =>
@@ -67,16 +77,19 @@ const bench: Benchmark = {
 
       // Warm-up of all three on a small file.
       await sdk('warm', WARM_UP_SIZE);
+      await sdkWide('warm', WARM_UP_SIZE);
       await binary('warm', WARM_UP_SIZE);
       await base64('warm', WARM_UP_SIZE);
 
-      const samples: Record<'sdk' | 'binary' | 'base64', number[]> = {
+      const samples: Record<'sdk' | 'sdkWide' | 'binary' | 'base64', number[]> = {
         sdk: [],
+        sdkWide: [],
         binary: [],
         base64: [],
       };
       const order = [
         ['sdk', sdk],
+        ['sdkWide', sdkWide],
         ['binary', binary],
         ['base64', base64],
       ] as const;
@@ -87,7 +100,7 @@ const bench: Benchmark = {
           samples[name].push(await run());
         }
         log(
-          `run ${i + 1}: sdk ${round(samples.sdk.at(-1)!)}, bare ${round(samples.binary.at(-1)!)}, base64 ${round(samples.base64.at(-1)!)} MiB/s`,
+          `run ${i + 1}: sdk ${round(samples.sdk.at(-1)!)}, sdk window ${BARE_WINDOW} ${round(samples.sdkWide.at(-1)!)}, bare ${round(samples.binary.at(-1)!)}, base64 ${round(samples.base64.at(-1)!)} MiB/s`,
         );
       }
       const value = median(samples.sdk);
@@ -96,6 +109,11 @@ const bench: Benchmark = {
           `relay ${size / MiB} MiB`,
           { value, baseline: median(samples.binary), runs },
           'bare socket.io binary emits',
+        ),
+        throughput(
+          `relay ${size / MiB} MiB, both with a window of ${BARE_WINDOW} frames`,
+          { value: median(samples.sdkWide), baseline: median(samples.binary), runs },
+          `bare socket.io binary emits (SDK with relay_batch_size ${BARE_WINDOW})`,
         ),
         throughput(
           `relay ${size / MiB} MiB vs reference scheme`,

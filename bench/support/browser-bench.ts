@@ -26,8 +26,14 @@ export const BROWSER_BENCH_CONFIG = {
 export interface BrowserBench {
   server: ServerProcess;
   browser: Browser;
-  /** Opens a page for a user and builds its client (`rtc: false` disables WebRTC). */
-  page(username: string, options?: { rtc?: boolean }): Promise<BenchPage>;
+  /**
+   * Opens a page for a user and builds its client (`rtc: false` disables WebRTC; `config`
+   * adds keys to {@link BROWSER_BENCH_CONFIG}).
+   */
+  page(
+    username: string,
+    options?: { rtc?: boolean; config?: Record<string, unknown> },
+  ): Promise<BenchPage>;
   /** Closes this benchmark's pages (the server and browser stay for the next benchmark). */
   close(): Promise<void>;
 }
@@ -55,10 +61,10 @@ export async function openBrowserBench({ shared }: BenchContext): Promise<Browse
   return {
     server,
     browser,
-    async page(username, { rtc = true } = {}) {
+    async page(username, { rtc = true, config = {} } = {}) {
       const page = await openBenchPage(browser, server.appUrl, username);
       pages.push(page);
-      await page.init({ config: BROWSER_BENCH_CONFIG, rtc });
+      await page.init({ config: { ...BROWSER_BENCH_CONFIG, ...config }, rtc });
       return page;
     },
     async close() {
