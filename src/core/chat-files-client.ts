@@ -43,7 +43,7 @@ import { Seeding, type UploadLimitsReport } from './seeding.js';
 import type { UploadLimits } from './transports/upload-budget.js';
 import { WorkerBridge, type FileWorkerFactory } from './worker-bridge.js';
 import type { Thumbnail } from '../workers/thumbnail.js';
-import { makePdfThumbnail } from '../components/shared/pdf-preview.js';
+import { makePdfThumbnail } from './pdf-pages.js';
 
 /** Options of {@link ChatFiles}. */
 export interface ChatFilesClientOptions {

@@ -3,8 +3,8 @@ import {
   makePdfThumbnail,
   PDF_THUMBNAIL_MAX_BYTES,
   renderPdfFirstPage,
-} from '../../../../src/components/shared/pdf-preview.js';
-import { makePdf } from '../../support/media.js';
+} from '../../../src/core/pdf-pages.js';
+import { makePdf } from '../support/media.js';
 
 /** Share of pixels that differ from white. */
 function inkRatio(bitmap: ImageBitmap): number {

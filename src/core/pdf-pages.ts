@@ -5,8 +5,8 @@
  * to open the file instead.
  */
 import { wrap, type Remote } from 'comlink';
-import type { PdfPage, PdfWorkerApi } from '../../workers/pdf-worker.js';
-import type { Thumbnail } from '../../workers/thumbnail.js';
+import type { PdfPage, PdfWorkerApi } from '../workers/pdf-worker.js';
+import type { Thumbnail } from '../workers/thumbnail.js';
 
 export type { PdfPage };
 
@@ -22,7 +22,7 @@ export const PDF_THUMBNAIL_TIMEOUT_MS = 4000;
 let remote: Promise<Remote<PdfWorkerApi>> | null = null;
 
 function worker(): Promise<Remote<PdfWorkerApi>> {
-  remote ??= import('../../workers/pdf-worker.ts?worker&inline').then(({ default: PdfWorker }) =>
+  remote ??= import('../workers/pdf-worker.ts?worker&inline').then(({ default: PdfWorker }) =>
     wrap<PdfWorkerApi>(new PdfWorker({ name: 'chat-files-pdf' })),
   );
   return remote;
