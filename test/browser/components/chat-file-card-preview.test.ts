@@ -3,20 +3,10 @@ import { sendKeys } from '@web/test-runner-commands';
 import type { ChatFileCard } from '../../../src/components/chat-file-card/chat-file-card.js';
 import type { ChatFileLightbox } from '../../../src/components/chat-file-lightbox/chat-file-lightbox.js';
 import { destroyClients } from '../support/clients.js';
-import { makePdf, makePng, makeWebm, until } from '../support/media.js';
+import { inkRatio, makePdf, makePng, makeWebm, until } from '../support/media.js';
 import { cardFor, shareAndReceive, twoInARoom } from './helpers.js';
 
 const shadow = (card: ChatFileCard) => card.shadowRoot!;
-
-/** Share of a canvas's pixels that are not white. */
-function ink(canvas: HTMLCanvasElement): number {
-  const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
-  let count = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i]! < 240 || data[i + 1]! < 240 || data[i + 2]! < 240) count += 1;
-  }
-  return count / (data.length / 4);
-}
 
 describe('<chat-file-card> previews', () => {
   afterEach(async () => {
@@ -36,7 +26,7 @@ describe('<chat-file-card> previews', () => {
     );
     const canvas = shadow(card).querySelector<HTMLCanvasElement>('canvas.card__pdf')!;
     expect(canvas.width).to.be.greaterThan(100);
-    expect(ink(canvas)).to.be.greaterThan(0.1);
+    expect(inkRatio(canvas)).to.be.greaterThan(0.1);
     expect(canvas.getAttribute('role')).to.equal('img');
     expect(shadow(card).querySelector('[part="meta"]')!.textContent).to.contain('1 page');
     expect(shadow(card).querySelector('iframe')).to.equal(null);
@@ -58,7 +48,7 @@ describe('<chat-file-card> previews', () => {
     canvas.width = img.naturalWidth;
     canvas.height = img.naturalHeight;
     canvas.getContext('2d')!.drawImage(img, 0, 0);
-    expect(ink(canvas)).to.be.greaterThan(0.15);
+    expect(inkRatio(canvas)).to.be.greaterThan(0.15);
     expect(card.getAttribute('state')).to.equal('available');
     await expect(card).to.be.accessible();
   });

@@ -4,20 +4,7 @@ import {
   PDF_THUMBNAIL_MAX_BYTES,
   renderPdfFirstPage,
 } from '../../../src/core/pdf-pages.js';
-import { makePdf } from '../support/media.js';
-
-/** Share of pixels that differ from white. */
-function inkRatio(bitmap: ImageBitmap): number {
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d')!;
-  context.drawImage(bitmap, 0, 0);
-  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  let ink = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i]! < 240 || data[i + 1]! < 240 || data[i + 2]! < 240) ink += 1;
-  }
-  return ink / (data.length / 4);
-}
+import { inkRatio, makePdf } from '../support/media.js';
 
 describe('PDF first page in the worker', () => {
   it('renders page 1 of a real PDF to a bitmap with ink on it', async () => {

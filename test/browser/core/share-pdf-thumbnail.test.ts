@@ -1,20 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { decodeFileMessage } from '../../../src/core/wire/file-message.js';
 import { createRoom, destroyClients, makeClient } from '../support/clients.js';
-import { makePdf } from '../support/media.js';
-
-/** Share of a bitmap's pixels that are not white. */
-function inkRatio(bitmap: ImageBitmap): number {
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d')!;
-  context.drawImage(bitmap, 0, 0);
-  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
-  let ink = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i]! < 240 || data[i + 1]! < 240 || data[i + 2]! < 240) ink += 1;
-  }
-  return ink / (data.length / 4);
-}
+import { inkRatio, makePdf } from '../support/media.js';
 
 /** Alice shares `file` with Bob; resolves with the payload of the `[FILE]` message Bob got. */
 async function shareToBob(file: File, maxThumbnailSize?: number) {

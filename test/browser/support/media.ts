@@ -84,3 +84,16 @@ export function makePdf(name = 'letter.pdf', label = 'Hello PDF'): File {
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return new File([body], name, { type: 'application/pdf' });
 }
+
+/** Share of a picture's pixels that are not white. */
+export function inkRatio(bitmap: ImageBitmap | HTMLCanvasElement): number {
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(bitmap, 0, 0);
+  const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i]! < 240 || data[i + 1]! < 240 || data[i + 2]! < 240) ink += 1;
+  }
+  return ink / (data.length / 4);
+}
