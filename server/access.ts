@@ -42,6 +42,19 @@ export async function requireFile(ctx: ServerContext, fileId: string): Promise<S
   return file;
 }
 
+/**
+ * 410 when the file's sender revoked it: its bytes are withdrawn from everyone, through
+ * the room, share links old and new, and discovery alike.
+ */
+export async function requireNotRevoked(ctx: ServerContext, file: { id: string }): Promise<void> {
+  if (await ctx.store.shares.hasRevoked(file.id)) {
+    throw new ChatFilesError(
+      'ERR_GONE',
+      'This file is no longer available: its sender revoked it.',
+    );
+  }
+}
+
 /** The file, which must belong to `roomId`, or 404. */
 export async function requireFileInRoom(
   ctx: ServerContext,

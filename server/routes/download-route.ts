@@ -1,11 +1,11 @@
 /**
  * `GET|HEAD /:file_id/download`: streams the server's copy to a member of the file's
- * room, or to anyone holding a live share token without a password (`?token=`), until
- * the sender revokes the file (410). The
+ * room, or to anyone holding a live share token without a password (`?token=`); a
+ * file its sender revoked answers 410. The
  * streaming itself (ranges, ETags, safe headers) is `serveServerCopy`.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { identify } from '../access.js';
+import { identify, requireNotRevoked } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import type { HostUser } from '../host-adapter.js';
@@ -74,10 +74,7 @@ export function downloadRoute(ctx: ServerContext): RequestHandler {
     const file = await ctx.store.files.get(fileId);
     if (!file) throw new ChatFilesError('ERR_NOT_FOUND', 'No such file.');
     await authorize(ctx, req, res, file, user, token);
-    // A file its sender revoked is withdrawn for members too, as every card shows it.
-    if (await ctx.store.shares.hasRevoked(file.id)) {
-      throw new ChatFilesError('ERR_GONE', 'The sender revoked this file.');
-    }
+    await requireNotRevoked(ctx, file);
 
     await serveServerCopy(ctx, req, res, file, { allowInline: req.query.download === undefined });
   });

@@ -6,7 +6,13 @@
  *   to whoever holds the token, to pages of any origin (CORS without credentials).
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { isServable, requireFile, requireMember, requireUser } from '../access.js';
+import {
+  isServable,
+  requireFile,
+  requireMember,
+  requireNotRevoked,
+  requireUser,
+} from '../access.js';
 import { emitToRoom, type ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { previewSource, newShare, shareUrls } from '../shares/issue-share.js';
@@ -121,6 +127,7 @@ export function createShareRoute(ctx: ServerContext): RequestHandler {
     requireSeedingEnabled(ctx);
     const file = await requireFile(ctx, fileId);
     if (file.sender !== user.username) await requireMember(ctx, user.username, file.room_id);
+    await requireNotRevoked(ctx, file);
     // A link to bytes the server does not hold would only ever answer 404.
     if (!isServable(ctx, await ctx.store.copies.get(file.id))) {
       throw new ChatFilesError(

@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
+import { requireNotRevoked } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError } from '../errors.js';
 import { FailureThrottle } from '../federation/rate-limiter.js';
@@ -189,5 +190,6 @@ export async function openShare(
   const file = await ctx.store.files.get(share.file_id);
   // Deleting a file deletes its shares too; this only covers a race with that.
   if (!file) throw new ChatFilesError('ERR_GONE', 'This file is no longer available.');
+  await requireNotRevoked(ctx, file);
   return { share, file };
 }

@@ -20,6 +20,7 @@ import {
   requireFile,
   requireFileInRoom,
   requireMember,
+  requireNotRevoked,
   serverStatus,
   statusOf,
   toFileRecord,
@@ -47,6 +48,7 @@ function parseFileInRoom(raw: unknown): { file_id: string; room_id: string } {
 async function requestPeers({ ctx, io, socket, user }: SocketScope, p: FileRequestPeersPayload) {
   const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
   await requireMember(ctx, user.username, file.room_id);
+  await requireNotRevoked(ctx, file);
   const [seederNames, sockets, status] = await Promise.all([
     ctx.store.files.peerSeeders(file.id),
     roomSockets(io, file.room_id),

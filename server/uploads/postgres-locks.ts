@@ -23,7 +23,10 @@ export interface PostgresLocksOptions {
    * so size it for the tus requests a node serves at once. Required.
    */
   pool: pg.Pool;
-  /** Prefix of every lock name (one database may serve several deployments). @default 'chat-files:' */
+  /**
+   * Prefix of the advisory lock names (one database may serve several deployments; the
+   * gate's rows are keyed by file id, unique across deployments). @default 'chat-files:'
+   */
   prefix?: string;
   /** Channel of release requests (tus locker only). @default 'chat_files_tus_release' */
   channel?: string;
@@ -157,7 +160,6 @@ export class PostgresLocker implements Locker {
         if (gone) return;
         gone = true;
         client.off('notification', onNotification);
-        client.off('error', onError);
         if (this.listener === opening) this.listener = null;
         const broken =
           lost ||
@@ -165,6 +167,8 @@ export class PostgresLocker implements Locker {
             .query(`UNLISTEN ${client.escapeIdentifier(this.channel)}`)
             .then(() => false)
             .catch(() => true));
+        // Only now: an error while UNLISTEN runs must still have a listener.
+        client.off('error', onError);
         giveBack(client, broken);
       };
       // A lost connection is replaced at once (or, failing that, at the next lock).

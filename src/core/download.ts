@@ -460,7 +460,12 @@ export class Download {
         if (fresh) {
           if (kind !== 'server') this.peerDelivered = true;
           this.progress.stored(index, length, kind, member.id, result === 'stored');
-          ctx.onPiece?.(this.fileId, index);
+          try {
+            ctx.onPiece?.(this.fileId, index);
+          } catch (error) {
+            // Telling the peers is a courtesy; the piece is stored either way.
+            ctx.log(`announcing piece ${index} of ${this.fileId} failed`, error);
+          }
         }
         return 'ok';
       },

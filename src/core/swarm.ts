@@ -190,9 +190,13 @@ export class Swarm {
     const index = this.choose(member);
     if (index === -1) return undefined;
     let set = this.requested.get(index);
+    const first = !set;
     if (!set) this.requested.set(index, (set = new Set()));
     set.add(member);
     member.inflight.add(index);
+    // The last unrequested piece is taken: the endgame begins, and sources that ran dry
+    // may now double the pieces still being fetched.
+    if (first && !this.unrequestedLeft()) this.changed();
     return index;
   }
 

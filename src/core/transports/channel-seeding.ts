@@ -185,9 +185,13 @@ class ChannelServer {
     }
     this.pieces = held.pieces;
     await this.waitOpen();
-    const early = this.early ?? [];
+    for (const index of this.early ?? []) this.pieces?.add(index);
     this.early = null;
-    for (const index of early) this.have(index);
+    // What the peer knows comes from an earlier probe answer: tell it everything held now
+    // (as a BitTorrent bitfield does), then each piece as it is stored.
+    if (this.pieces && this.pieces.count > 0) {
+      this.sendControl({ t: 'have', pieces: this.pieces.indexes() });
+    }
     const payload = framePayloadBytes(this.options.chunkSize, this.maxMessageSize());
     const frame = new Uint8Array(FRAME_HEADER_BYTES + payload);
     const read = (index: number) =>
@@ -254,6 +258,11 @@ class ChannelServer {
   }
 
   private sendControl(message: ChannelMessage): void {
-    if (this.channel.readyState === 'open') this.channel.send(JSON.stringify(message));
+    if (this.channel.readyState !== 'open') return;
+    try {
+      this.channel.send(JSON.stringify(message));
+    } catch {
+      // Closing under us; its close event ends the serving.
+    }
   }
 }

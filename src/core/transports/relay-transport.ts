@@ -272,8 +272,8 @@ export class RelaySource implements PieceSource {
   private readonly controller = new AbortController();
   /** Pieces another source delivered first: dropped when they arrive here. */
   private readonly cancelled = new Set<number>();
-  /** Sessions to tell about a cancelled piece (one may then end early). */
-  private readonly sessions = new Set<() => void>();
+  /** Running sessions, told about each cancelled piece (one may then end early). */
+  private readonly cancelListeners = new Set<() => void>();
 
   constructor(options: RelaySourceOptions) {
     this.options = options;
@@ -392,7 +392,7 @@ export class RelaySource implements PieceSource {
         combined.removeEventListener('abort', onAbort);
         unregister();
         assembler.clear();
-        this.sessions.delete(onPieceCancelled);
+        this.cancelListeners.delete(onPieceCancelled);
         if (error === undefined) resolve();
         else reject(error);
       };
@@ -512,7 +512,9 @@ export class RelaySource implements PieceSource {
           finish(new ChatFilesClientError('ERR_NETWORK', `The relay session ended: ${reason}.`)),
       });
       combined.addEventListener('abort', onAbort, { once: true });
-      this.sessions.add(onPieceCancelled);
+      this.cancelListeners.add(onPieceCancelled);
+      // Pieces may have arrived elsewhere while the session was being opened.
+      onPieceCancelled();
       armStall();
     });
   }
@@ -520,7 +522,7 @@ export class RelaySource implements PieceSource {
   /** Drops piece `index` when it arrives: another source delivered it first. */
   cancel(index: number): void {
     this.cancelled.add(index);
-    for (const session of [...this.sessions]) session();
+    for (const listener of [...this.cancelListeners]) listener();
   }
 
   close(): void {

@@ -53,7 +53,16 @@ export function holdServerDownloads(fileId: string): () => void {
   const needle = `/${encodeURIComponent(fileId)}/download`;
   globalThis.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (url.includes(needle)) await valve.pass();
+    if (url.includes(needle)) {
+      // A held request can still be aborted, as a real one in flight can.
+      const signal = init?.signal;
+      const aborted = new Promise<never>((_, reject) => {
+        if (signal?.aborted) reject(signal.reason);
+        signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+      aborted.catch(() => {}); // an abort after the valve let it through is fetch's business
+      await Promise.race([valve.pass(), aborted]);
+    }
     return real(input, init);
   };
   const release = () => {

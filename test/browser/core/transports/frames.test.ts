@@ -58,6 +58,12 @@ describe('frames', () => {
       pieces: [1, 2],
     });
     expect(parseChannelMessage('{"t":"want","pieces":[-1]}')).to.equal(null);
+    expect(parseChannelMessage('{"t":"have","pieces":[7]}')).to.deep.equal({
+      t: 'have',
+      pieces: [7],
+    });
+    expect(parseChannelMessage('{"t":"have","pieces":["7"]}')).to.equal(null);
+    expect(parseChannelMessage('{"t":"cancel","pieces":[3]}')?.t).to.equal('cancel');
     expect(parseChannelMessage('{"t":"error","code":"ERR_GONE","message":"x"}')?.t).to.equal(
       'error',
     );

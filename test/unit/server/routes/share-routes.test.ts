@@ -223,12 +223,20 @@ describe('share links', () => {
       await gone.arrayBuffer();
     }
     expect((await f.alice.json('POST', `/${fileId}/revoke`)).body).toMatchObject({ revoked: 0 });
-    // The file is withdrawn for members of the room as well, the sender included.
+    // The file is withdrawn for members of the room as well, the sender included, and a
+    // new link cannot bring it back; discovery says it is gone, so clients stop looking.
     for (const user of [f.bob, f.alice]) {
       const member = await user.fetch(`/${fileId}/download`);
       expect(member.status).toBe(410);
       expect(((await member.json()) as { code: string }).code).toBe('ERR_GONE');
+      const relink = await user.json('POST', `/${fileId}/shares`, {});
+      expect(relink.status).toBe(410);
     }
+    const peers = await ack(f.bobSocket, 'chat:file:request_peers', {
+      file_id: fileId,
+      room_id: 'team',
+    });
+    expect(peers).toMatchObject({ success: false, code: 'ERR_GONE' });
   });
 });
 

@@ -86,7 +86,7 @@ describe('SqliteMetadataStore', () => {
            VALUES ('old', 'r', 'old.txt', 1, 'text/plain', 1, 1, 'alice', 1)`,
         )
         .run();
-      // A file whose link was revoked before revocations were kept per file.
+      // A file revoked in an older database, where only its revoked link records it.
       raw
         .prepare(
           `INSERT INTO shares (id, file_id, token_hash, expires_at, revoked_at, created_by, created_at)

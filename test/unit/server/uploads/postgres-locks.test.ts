@@ -309,10 +309,12 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     }
   });
 
-  /** How many advisory locks are held. */
-  const advisoryLocks = async () => {
+  /** How many advisory locks of tus upload `id` are held (the store takes locks of its own). */
+  const advisoryLocks = async (id: string) => {
     const { rows } = await pools[0]!.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted`,
+      `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+      [advisoryKey(`chat-files:tus-lock:${id}`)],
     );
     return rows[0]!.n;
   };
@@ -379,7 +381,7 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     // Node one takes the upload's lock and holds it, its body not yet sent.
     const first = patch(`${one.api}/tus/${id}`, alice.token, 0, half);
     first.req.flushHeaders();
-    await vi.waitFor(async () => expect(await advisoryLocks()).toBe(1));
+    await vi.waitFor(async () => expect(await advisoryLocks(id)).toBe(1));
     // Node two is asked for the same offset with other bytes meanwhile: it waits and asks.
     const asked = new Promise((resolve) => listener.once('notification', resolve));
     const second = patch(`${two.api}/tus/${id}`, alice.token, 0, half);
@@ -400,6 +402,6 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     const served = await alice.fetch(`/${fileId}/download`);
     expect(Buffer.from(await served.arrayBuffer())).toEqual(bytes);
     // Nothing is left held.
-    expect(await advisoryLocks()).toBe(0);
+    expect(await advisoryLocks(id)).toBe(0);
   });
 });
