@@ -300,6 +300,20 @@ describe('TusS3Store', () => {
     store.close();
   });
 
+  it('takes an empty upload, which no PATCH ever completed, as an empty blob', async () => {
+    const store = new TusS3Store({ blobs, expirationMs: 0 });
+    const id = await newUpload(store, 0);
+    const { writer, digest } = await store.takeBlob(id, 0, MiB);
+    expect(digest).toMatchObject({ size: 0, sha256: sha256Hex(Buffer.alloc(0)) });
+    await writer.commit();
+    expect((await read(writer.id)).length).toBe(0);
+    await store.remove(id);
+    await blobs.delete(writer.id);
+    expect(await s3.keys()).toEqual([]);
+    expect(await s3.pendingUploads()).toBe(0);
+    store.close();
+  });
+
   it('sweeps expired uploads under tus/ and never a blob upload', async () => {
     const store = new TusS3Store({ blobs, expirationMs: 1 });
     const id = await newUpload(store, 12 * MiB);
