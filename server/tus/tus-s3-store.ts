@@ -9,7 +9,7 @@
  * inside the bucket.
  */
 import { pipeline, Readable } from 'node:stream';
-import type { S3 } from '@aws-sdk/client-s3';
+import type { Part, S3 } from '@aws-sdk/client-s3';
 import { S3Store, type MetadataValue } from '@tus/s3-store';
 import { ERRORS, type KvStore } from '@tus/server';
 import { hashStream } from '../hashing.js';
@@ -233,6 +233,18 @@ export class TusS3Store extends S3Store implements TusStore {
     const etag = await this.partUploads.run(() => super.uploadIncompletePart(id, readStream));
     if (state) state.tailUploaded = true;
     return etag;
+  }
+
+  /**
+   * The parts an upload's offset counts: those numbered 1, 2, 3… without a gap. Parts of
+   * one PATCH go up at once, so one may fail while a later one is stored; counting the
+   * later one would skip bytes. The next PATCH continues after the gap and overwrites it.
+   */
+  protected override async retrieveParts(id: string, partNumberMarker?: string): Promise<Part[]> {
+    const parts = await super.retrieveParts(id, partNumberMarker);
+    if (partNumberMarker !== undefined) return parts;
+    const gap = parts.findIndex((part, index) => part.PartNumber !== index + 1);
+    return gap < 0 ? parts : parts.slice(0, gap);
   }
 
   /** Waits until the body of the write has matched its checksum; drops the part otherwise. */

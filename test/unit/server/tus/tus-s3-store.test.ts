@@ -11,7 +11,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@tus/server';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -296,6 +301,36 @@ describe('TusS3Store', () => {
       await store.remove(id);
       await blobs.delete(writer.id);
     }
+    expect(await s3.keys()).toEqual([]);
+    store.close();
+  });
+
+  it('counts parts only up to a gap, and the next PATCH fills it', async () => {
+    const store = new TusS3Store({ blobs, expirationMs: 0 });
+    const bytes = bytesOf(20 * MiB, 48);
+    const id = await newUpload(store, bytes.length);
+    expect(await store.write(Readable.from([bytes.subarray(0, 8 * MiB)]), id, 0)).toBe(8 * MiB);
+    // Part 3 stored while part 2 failed, as parts of one PATCH go up at once.
+    const info = await s3.client.send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: `tus/${id}.info` }),
+    );
+    await s3.client.send(
+      new UploadPartCommand({
+        Bucket: s3.bucket,
+        Key: `tus/${id}`,
+        UploadId: info.Metadata!['upload-id'],
+        PartNumber: 3,
+        Body: bytesOf(5 * MiB, 49),
+      }),
+    );
+    expect((await store.getUpload(id)).offset).toBe(8 * MiB);
+    expect(await store.write(Readable.from([bytes.subarray(8 * MiB)]), id, 8 * MiB)).toBe(
+      bytes.length,
+    );
+    const { writer, digest } = await store.takeBlob(id, bytes.length, MiB);
+    expect(digest.sha256).toBe(sha256Hex(bytes));
+    await writer.abort();
+    await store.remove(id);
     expect(await s3.keys()).toEqual([]);
     store.close();
   });
