@@ -208,6 +208,8 @@ export class TusS3Store extends S3Store implements TusStore {
   }
 
   private async settleTail(id: string, state: WriteState, succeeded: boolean): Promise<void> {
+    // A tail stored by a write whose parts did not all go up would follow a gap.
+    if (!succeeded && state.tailUploaded) return super.deleteIncompletePart(id);
     // A new tail replaced the old one in place; otherwise the old one is in a part now.
     if (!state.staleTail || state.tailUploaded) return;
     if (succeeded || state.partsUploaded > 0) await super.deleteIncompletePart(id);
