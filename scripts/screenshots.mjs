@@ -246,6 +246,14 @@ async function run(viewport, scheme) {
   await adminCard.locator('.card__menu summary').click();
   await admin.page.waitForTimeout(200);
   await shot(adminCard, 'card-admin-menu');
+  // The administrator never downloaded the PDF: its tile shows the first page the message
+  // carried.
+  await admin.page.click('#files-toggle');
+  const pdfTile = card(admin.page.locator('chat-file-browser'), 'quarterly-report.pdf');
+  await waitForState(pdfTile, 'available');
+  await pdfTile.locator('.card__media img').waitFor({ timeout: 10_000 });
+  await pdfTile.scrollIntoViewIfNeeded();
+  await shot(pdfTile, 'files-tile-pdf-available');
   await admin.context.close();
 
   // Alice's upload panel while a large file is hashed and sent.

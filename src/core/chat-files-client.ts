@@ -42,6 +42,8 @@ import type { TransferSnapshot } from './transfer-state.js';
 import { Seeding, type UploadLimitsReport } from './seeding.js';
 import type { UploadLimits } from './transports/upload-budget.js';
 import { WorkerBridge, type FileWorkerFactory } from './worker-bridge.js';
+import type { Thumbnail } from '../workers/thumbnail.js';
+import { makePdfThumbnail } from './pdf-pages.js';
 
 /** Options of {@link ChatFiles}. */
 export interface ChatFilesClientOptions {
@@ -331,6 +333,20 @@ export class ChatFiles extends EventTarget {
   // ---- sharing ----------------------------------------------------------------------
 
   /**
+   * The thumbnail a share carries: an image drawn by the file worker, a PDF's first page
+   * drawn by the PDF worker (pdf.js is loaded only then, and a PDF it cannot open in time
+   * gets none), nothing for other types. Never rejects: the share goes on without one.
+   */
+  private thumbnailFor(file: File, mimeType: string): Promise<Thumbnail | null> {
+    const maxChars = this.config.max_thumbnail_size;
+    if (mimeType.startsWith('image/')) {
+      return this.worker.makeThumbnail(file, mimeType, maxChars).catch(() => null);
+    }
+    if (mimeType.toLowerCase() === 'application/pdf') return makePdfThumbnail(file, maxChars);
+    return Promise.resolve(null);
+  }
+
+  /**
    * Shares a file in a room: validates size and type (rejecting at once with
    * `ERR_TOO_LARGE` / `ERR_UNSUPPORTED_TYPE`), hashes it into a piece manifest and draws a
    * thumbnail in the worker, announces it (the server posts the `[FILE]` message), keeps it
@@ -363,11 +379,7 @@ export class ChatFiles extends EventTarget {
           report({ phase: 'preparing', progress });
         }
       }),
-      mimeType.startsWith('image/')
-        ? this.worker
-            .makeThumbnail(file, mimeType, this.config.max_thumbnail_size)
-            .catch(() => null)
-        : Promise.resolve(null),
+      this.thumbnailFor(file, mimeType),
     ]);
     signal?.throwIfAborted();
     this.assertAlive();

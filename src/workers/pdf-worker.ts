@@ -1,9 +1,11 @@
 /**
- * The PDF preview worker: renders first pages with pdf.js away from the page. It is
- * separate from the file worker so that pdf.js is only loaded when a PDF is previewed.
+ * The PDF worker: renders first pages with pdf.js away from the page, for previews and for
+ * the thumbnail a shared PDF carries. It is separate from the file worker so that pdf.js is
+ * only loaded when a PDF is previewed or shared.
  */
 import { expose, transfer } from 'comlink';
 import { renderPdfFirstPage, type PdfPage } from './pdf-render.js';
+import { THUMBNAIL_EDGE_PX, thumbnailFromBitmap, type Thumbnail } from './thumbnail.js';
 
 export type { PdfPage };
 
@@ -12,6 +14,24 @@ const api = {
   async renderFirstPage(blob: Blob, maxEdge: number): Promise<PdfPage> {
     const page = await renderPdfFirstPage(blob, maxEdge);
     return transfer(page, [page.bitmap]);
+  },
+
+  /**
+   * Page 1 of `blob` as a thumbnail data URL no longer than `maxChars`, like an image's;
+   * `null` when pdf.js cannot open the file or nothing small enough can be produced.
+   */
+  async firstPageThumbnail(blob: Blob, maxChars: number): Promise<Thumbnail | null> {
+    let page: PdfPage;
+    try {
+      page = await renderPdfFirstPage(blob, THUMBNAIL_EDGE_PX);
+    } catch {
+      return null; // corrupt, encrypted or unreadable: the share goes on without a thumbnail
+    }
+    try {
+      return await thumbnailFromBitmap(page.bitmap, maxChars);
+    } finally {
+      page.bitmap.close();
+    }
   },
 };
 

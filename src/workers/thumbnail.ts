@@ -15,7 +15,7 @@ export interface Thumbnail {
 }
 
 /** Longest edge of the first attempt: sharp on a chat card at 2x density, small on the wire. */
-const FIRST_EDGE_PX = 320;
+export const THUMBNAIL_EDGE_PX = 320;
 /** Below this the picture says nothing; give up and send no thumbnail. */
 const SMALLEST_EDGE_PX = 16;
 /** Each round that does not fit shrinks the edge by this factor (about half the pixels). */
@@ -84,35 +84,47 @@ export async function makeThumbnail(
     return null; // corrupt or undecodable image: no thumbnail, the share still goes on
   }
   try {
-    const sourceWidth = bitmap.width;
-    const sourceHeight = bitmap.height;
-    if (sourceWidth === 0 || sourceHeight === 0) return null;
-    let edge = Math.min(FIRST_EDGE_PX, Math.max(sourceWidth, sourceHeight));
-    let webp = true;
-    while (edge >= SMALLEST_EDGE_PX) {
-      const scale = edge / Math.max(sourceWidth, sourceHeight);
-      const width = Math.max(1, Math.round(sourceWidth * scale));
-      const height = Math.max(1, Math.round(sourceHeight * scale));
-      for (const quality of QUALITIES) {
-        let dataUrl = webp ? await encode(bitmap, width, height, 'image/webp', quality) : null;
-        if (dataUrl === null) {
-          webp = false;
-          dataUrl = await encode(bitmap, width, height, 'image/jpeg', quality);
-        }
-        if (dataUrl !== null && dataUrl.length <= maxChars) {
-          return {
-            data_url: dataUrl,
-            width,
-            height,
-            source_width: sourceWidth,
-            source_height: sourceHeight,
-          };
-        }
-      }
-      edge = Math.floor(edge * SHRINK_FACTOR);
-    }
-    return null;
+    return await thumbnailFromBitmap(bitmap, maxChars);
   } finally {
     bitmap.close();
   }
+}
+
+/**
+ * Encodes an already decoded picture (an image, a PDF's first page) as a thumbnail no
+ * longer than `maxChars`, shrinking until it fits; `null` when nothing small enough can
+ * be produced. The bitmap stays open: the caller closes it.
+ */
+export async function thumbnailFromBitmap(
+  bitmap: ImageBitmap,
+  maxChars: number,
+): Promise<Thumbnail | null> {
+  const sourceWidth = bitmap.width;
+  const sourceHeight = bitmap.height;
+  if (sourceWidth === 0 || sourceHeight === 0) return null;
+  let edge = Math.min(THUMBNAIL_EDGE_PX, Math.max(sourceWidth, sourceHeight));
+  let webp = true;
+  while (edge >= SMALLEST_EDGE_PX) {
+    const scale = edge / Math.max(sourceWidth, sourceHeight);
+    const width = Math.max(1, Math.round(sourceWidth * scale));
+    const height = Math.max(1, Math.round(sourceHeight * scale));
+    for (const quality of QUALITIES) {
+      let dataUrl = webp ? await encode(bitmap, width, height, 'image/webp', quality) : null;
+      if (dataUrl === null) {
+        webp = false;
+        dataUrl = await encode(bitmap, width, height, 'image/jpeg', quality);
+      }
+      if (dataUrl !== null && dataUrl.length <= maxChars) {
+        return {
+          data_url: dataUrl,
+          width,
+          height,
+          source_width: sourceWidth,
+          source_height: sourceHeight,
+        };
+      }
+    }
+    edge = Math.floor(edge * SHRINK_FACTOR);
+  }
+  return null;
 }

@@ -625,7 +625,11 @@ export class ChatFileCard extends LitElement {
             ${
               // An open image preview is the picture: the head does not repeat it.
               this.thumbnail?.startsWith('data:image/') && !(showPreview && kind === 'image')
-                ? html`<img src=${this.thumbnail} alt="" />`
+                ? html`<img
+                    class=${kind === 'pdf' ? 'card__page-thumb' : ''}
+                    src=${this.thumbnail}
+                    alt=""
+                  />`
                 : fileIcon(kind)
             }
           </div>
@@ -728,7 +732,11 @@ export class ChatFileCard extends LitElement {
     if (preview?.text !== undefined)
       return html`<pre aria-hidden="true">${preview.text.slice(0, 400)}</pre>`;
     if (this.thumbnail?.startsWith('data:image/'))
-      return html`<img src=${this.thumbnail} alt="" />`;
+      return html`<img
+        class=${kind === 'pdf' ? 'card__page-thumb' : ''}
+        src=${this.thumbnail}
+        alt=""
+      />`;
     return html`<span class="card__media-icon">${fileIcon(kind)}</span>`;
   }
 

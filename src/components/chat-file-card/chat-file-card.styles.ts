@@ -64,6 +64,13 @@ export const cardStyles = [
       height: 100%;
       object-fit: cover;
     }
+    /* A document's first page reads from its top, and white paper needs an edge. */
+    .card__thumb .card__page-thumb {
+      object-position: top;
+      outline: 1px solid var(--_border);
+      outline-offset: -1px;
+      border-radius: inherit;
+    }
     /* The text column keeps its room: the actions wrap under it before it is squeezed. */
     .card__info {
       flex: 1 1 14rem;
@@ -362,6 +369,7 @@ export const tileStyles = css`
     padding: 0.5rem;
   }
   .card__media {
+    position: relative;
     aspect-ratio: 4 / 3;
     border-radius: 6px;
     background: var(--_surface);
@@ -378,11 +386,16 @@ export const tileStyles = css`
     object-fit: cover;
     display: block;
   }
-  .card__media .card__pdf {
-    max-height: 100%;
-    width: auto;
+  /* A page is shown whole, as paper on the tile's surface. */
+  .card__media .card__pdf,
+  .card__media .card__page-thumb {
+    position: absolute;
+    inset: 0;
+    width: 100%;
     height: 100%;
     object-fit: contain;
+    background: none;
+    box-shadow: none;
   }
   .card__media pre {
     margin: 0;

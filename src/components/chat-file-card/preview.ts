@@ -8,7 +8,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { formatClock, type ChatFilesStrings } from '../shared/strings.js';
 import { fileKind, INLINE_IMAGE_TYPES } from '../shared/file-kind.js';
-import { renderPdfFirstPage } from '../shared/pdf-preview.js';
+import { renderPdfFirstPage } from '../../core/pdf-pages.js';
 
 /** The most text read for a preview; larger files are cut with a note. */
 export const TEXT_PREVIEW_BYTES = 256 * 1024;

@@ -43,6 +43,26 @@ describe('<chat-file-card> previews', () => {
     await expect(card).to.be.accessible();
   });
 
+  it("shows a received PDF's first page from its message before anything is downloaded", async () => {
+    const { alice, bob, roomId } = await twoInARoom();
+    const message = await shareAndReceive(alice, bob, roomId, makePdf('agenda.pdf'));
+    const card = await cardFor(bob, message);
+    expect(card.getAttribute('state')).to.equal('available');
+    const img = shadow(card).querySelector<HTMLImageElement>('[part="thumbnail"] img')!;
+    expect(img).to.not.equal(null);
+    expect(img.src).to.match(/^data:image\/(webp|jpeg);base64,/);
+    await img.decode();
+    // Page 1 is portrait (298 × 420 pt) and carries the blue rectangle.
+    expect(img.naturalHeight).to.be.greaterThan(img.naturalWidth);
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    canvas.getContext('2d')!.drawImage(img, 0, 0);
+    expect(ink(canvas)).to.be.greaterThan(0.15);
+    expect(card.getAttribute('state')).to.equal('available');
+    await expect(card).to.be.accessible();
+  });
+
   it('offers "Open" when a PDF cannot be drawn', async () => {
     const { alice, bob, roomId } = await twoInARoom();
     const broken = new File(['%PDF-1.4 this is not really a pdf'], 'broken.pdf', {

@@ -1,6 +1,10 @@
 import { expect } from '@open-wc/testing';
-import { renderPdfFirstPage } from '../../../../src/components/shared/pdf-preview.js';
-import { makePdf } from '../../support/media.js';
+import {
+  makePdfThumbnail,
+  PDF_THUMBNAIL_MAX_BYTES,
+  renderPdfFirstPage,
+} from '../../../src/core/pdf-pages.js';
+import { makePdf } from '../support/media.js';
 
 /** Share of pixels that differ from white. */
 function inkRatio(bitmap: ImageBitmap): number {
@@ -31,5 +35,26 @@ describe('PDF first page in the worker', () => {
     let failed = false;
     await renderPdfFirstPage(broken, 200).catch(() => (failed = true));
     expect(failed).to.equal(true);
+  });
+
+  it('makes a thumbnail data URL of page 1 that fits the budget', async () => {
+    const thumb = (await makePdfThumbnail(makePdf(), 8000))!;
+    expect(thumb.data_url).to.match(/^data:image\/(webp|jpeg);base64,/);
+    expect(thumb.data_url.length).to.be.at.most(8000);
+    expect(Math.max(thumb.width, thumb.height)).to.equal(320);
+    const bitmap = await createImageBitmap(await (await fetch(thumb.data_url)).blob());
+    expect(inkRatio(bitmap)).to.be.greaterThan(0.15);
+  });
+
+  it('gives no thumbnail for a broken, an oversized or an unfittable PDF', async () => {
+    const broken = new File(['not a pdf at all'], 'x.pdf', { type: 'application/pdf' });
+    expect(await makePdfThumbnail(broken, 51200)).to.equal(null);
+    // A valid document padded past the limit is not parsed at all.
+    const padding = new Uint8Array(PDF_THUMBNAIL_MAX_BYTES);
+    const oversized = new File([await makePdf().arrayBuffer(), padding], 'big.pdf', {
+      type: 'application/pdf',
+    });
+    expect(await makePdfThumbnail(oversized, 51200)).to.equal(null);
+    expect(await makePdfThumbnail(makePdf(), 100)).to.equal(null);
   });
 });
