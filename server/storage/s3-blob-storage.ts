@@ -10,6 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -17,17 +20,32 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   S3Client,
+  UploadPartCopyCommand,
+  type CompletedPart,
   type GetObjectCommandOutput,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { BlobStorage, BlobWriter, ByteRange, SignedUrlOptions } from './blob-storage.js';
+import type {
+  AdoptedBlob,
+  BlobStorage,
+  BlobWriter,
+  ByteRange,
+  SignedUrlOptions,
+} from './blob-storage.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const MiB = 1024 * 1024;
 
 /** Smallest part S3 accepts in a multipart upload (except the last). */
 export const MIN_PART_BYTES = 5 * MiB;
+/** Largest object one `CopyObject` may copy. */
+const MAX_COPY_OBJECT_BYTES = 5 * 1024 * MiB;
+/** Most parts of a multipart upload. */
+const MAX_PARTS = 10_000;
+/** Parts copied at once by a multipart copy. */
+const COPIES_AT_ONCE = 4;
 
 /** Options of {@link S3BlobStorage}. */
 export interface S3BlobStorageOptions {
@@ -47,6 +65,11 @@ export interface S3BlobStorageOptions {
   queueSize?: number;
   /** A client to use instead of one built from the fields above. @default a new `S3Client` */
   client?: S3Client;
+  /**
+   * Largest object {@link S3BlobStorage.copyIn} copies with one `CopyObject`; larger ones
+   * are copied in parts of at most this size (`UploadPartCopy`). @default 5 GiB
+   */
+  maxCopyObjectBytes?: number;
 }
 
 /** Throws unless `id` looks like an id this storage generated. */
@@ -157,11 +180,17 @@ class S3BlobWriter implements BlobWriter {
 export class S3BlobStorage implements BlobStorage {
   /** The client in use (its credentials come from the SDK's default chain). */
   readonly client: S3Client;
+  /**
+   * The configuration the storage's own client is built from (unless one was passed):
+   * other clients on the same bucket, such as the tus store's, are built from it too.
+   */
+  readonly clientConfig: S3ClientConfig;
   /** The bucket holding the blobs. */
   readonly bucket: string;
   private readonly prefix: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly maxCopyObjectBytes: number;
   /**
    * Blobs this process is writing. A multipart upload's start time never changes, so a
    * long upload would otherwise look abandoned to the sweep once the grace period passed.
@@ -173,17 +202,20 @@ export class S3BlobStorage implements BlobStorage {
     this.prefix = options.prefix ?? 'blobs/';
     this.partSize = Math.max(MIN_PART_BYTES, options.partSize ?? 8 * MiB);
     this.queueSize = Math.max(1, options.queueSize ?? 2);
-    this.client =
-      options.client ??
-      new S3Client({
-        region: options.region,
-        endpoint: options.endpoint,
-        forcePathStyle: options.forcePathStyle ?? false,
-        // Checksums only where the API requires them: several S3-compatible services
-        // reject the newer streaming-checksum encoding.
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+    this.maxCopyObjectBytes = Math.max(
+      MIN_PART_BYTES,
+      Math.min(MAX_COPY_OBJECT_BYTES, options.maxCopyObjectBytes ?? MAX_COPY_OBJECT_BYTES),
+    );
+    this.clientConfig = {
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle ?? false,
+      // Checksums only where the API requires them: several S3-compatible services
+      // reject the newer streaming-checksum encoding.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    };
+    this.client = options.client ?? new S3Client(this.clientConfig);
   }
 
   /** Forgets a write that has ended, completed or not. */
@@ -231,6 +263,102 @@ export class S3BlobStorage implements BlobStorage {
           leavePartsOnError: false,
         }),
     );
+  }
+
+  /**
+   * Takes an object of the same bucket (outside the blobs' prefix) as a new blob by a
+   * copy inside object storage: one `CopyObject`, or past `maxCopyObjectBytes` a
+   * multipart upload of `UploadPartCopy` ranges. No byte passes through this process and
+   * the source stays in place. The blob exists once this resolves; `abort()` deletes it.
+   */
+  async copyIn(sourceKey: string, size: number): Promise<AdoptedBlob> {
+    const id = randomBytes(16).toString('hex');
+    const Key = this.keyOf(id);
+    const CopySource = `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`;
+    if (size <= this.maxCopyObjectBytes) {
+      // The blob carries none of the source's metadata, as a written blob carries none.
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          CopySource,
+          MetadataDirective: 'REPLACE',
+        }),
+      );
+    } else {
+      this.writing.add(id);
+      try {
+        await this.copyInParts(Key, CopySource, size);
+      } finally {
+        this.finishedWriting(id);
+      }
+    }
+    let settled = false;
+    return {
+      id,
+      commit: async () => {
+        if (settled) throw new Error('blob already settled');
+        settled = true;
+      },
+      abort: async () => {
+        if (settled) return;
+        settled = true;
+        await this.delete(id);
+      },
+    };
+  }
+
+  /** A multipart upload of `Key` made of ranges of `CopySource`, aborted if any part fails. */
+  private async copyInParts(Key: string, CopySource: string, size: number): Promise<void> {
+    const partSize = Math.max(this.maxCopyObjectBytes, Math.ceil(size / MAX_PARTS));
+    const { UploadId } = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key }),
+    );
+    const count = Math.ceil(size / partSize);
+    const parts: CompletedPart[] = [];
+    let next = 0;
+    let stopped = false;
+    const copyParts = async () => {
+      while (next < count && !stopped) {
+        const index = next++;
+        const start = index * partSize;
+        const end = Math.min(size, start + partSize) - 1;
+        const copied = await this.client.send(
+          new UploadPartCopyCommand({
+            Bucket: this.bucket,
+            Key,
+            UploadId,
+            PartNumber: index + 1,
+            CopySource,
+            CopySourceRange: `bytes=${start}-${end}`,
+          }),
+        );
+        parts[index] = { PartNumber: index + 1, ETag: copied.CopyPartResult?.ETag };
+      }
+    };
+    const copier = () =>
+      copyParts().catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      });
+    try {
+      const copiers = Array.from({ length: Math.min(COPIES_AT_ONCE, count) }, copier);
+      const failed = (await Promise.allSettled(copiers)).find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    } catch (error) {
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key, UploadId }))
+        .catch(() => undefined);
+      throw error;
+    }
   }
 
   read(id: string, range?: ByteRange): Readable {

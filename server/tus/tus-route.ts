@@ -4,9 +4,11 @@
  * extensions. An upload names its file in the metadata (`file_id` from
  * `chat:file:share`, and `filename`). Every request is authenticated, and only the user
  * who shared that file, while a member of its room, may create, continue, see or end its
- * upload. Unfinished uploads wait on local disk under `<dataDir>/tus-uploads` (their
- * offset survives a restart); a finished one goes through the same acceptance step as
- * a multipart upload, into blob storage, and its tus copy is removed.
+ * upload. Unfinished uploads wait where the blobs are kept: with disk storage under
+ * `<dataDir>/tus-uploads`, with S3 storage in the bucket under `tus/`, where every node
+ * can continue them (their offset survives a restart either way). A finished one goes
+ * through the same acceptance step as a multipart upload, into blob storage, and its tus
+ * copy is removed.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -17,6 +19,7 @@ import { requireMember, requireUser } from '../access.js';
 import type { ServerContext } from '../context.js';
 import { ChatFilesError, toErrorReply } from '../errors.js';
 import { asyncHandler, requireSeedingEnabled } from '../routes/route-helpers.js';
+import { S3BlobStorage } from '../storage/s3-blob-storage.js';
 import type { StoredFile } from '../store/metadata-store.js';
 import { acceptUpload } from '../uploads/accept-upload.js';
 import {
@@ -28,13 +31,15 @@ import { watchIdleBody } from '../uploads/idle-timeout.js';
 import { receiveIntoBlob, type ReceivedBlob } from '../uploads/receive-into-blob.js';
 import { overSharedSizeError, uploadFailure } from '../uploads/upload-errors.js';
 import type { UploadPass } from '../uploads/upload-gate.js';
+import { TusFileStore } from './tus-file-store.js';
+import { TusS3Store } from './tus-s3-store.js';
 import {
   CHECKSUM_ALGORITHM,
-  TusFileStore,
-  writeScope,
   tusErrorOf,
+  writeScope,
   type TusError,
-} from './tus-file-store.js';
+  type TusStore,
+} from './tus-writes.js';
 
 /** The tus protocol version spoken here. */
 const TUS_VERSION = '1.0.0';
@@ -52,7 +57,7 @@ interface RequestScope {
 /** The upload the request names, checked to belong to `username`; 404 / 403 otherwise. */
 async function ownedUpload(
   ctx: ServerContext,
-  store: TusFileStore,
+  store: TusStore,
   uploadId: string,
   username: string,
 ): Promise<{ upload: Upload; record: StoredFile }> {
@@ -128,13 +133,13 @@ function parseChecksum(header: string | undefined): Buffer | null {
 export interface TusEndpoint {
   /** Handles `<mount>/tus` and `<mount>/tus/:upload_id`. */
   handler: RequestHandler;
-  /** Stops the expiry sweep. */
+  /** Stops the expiry sweep and closes the store's connections. */
   close(): void;
 }
 
 const endpoints = new WeakMap<ServerContext, TusEndpoint>();
 
-/** Stops the tus endpoint of a server, if it has one (its expiry sweep). */
+/** Stops the tus endpoint of a server, if it has one (its expiry sweep and connections). */
 export function closeTusEndpoint(ctx: ServerContext): void {
   endpoints.get(ctx)?.close();
   endpoints.delete(ctx);
@@ -149,13 +154,21 @@ export function tusEndpoint(ctx: ServerContext): TusEndpoint {
   return endpoint;
 }
 
+/** The store of unfinished uploads: in the bucket with S3 blob storage, on disk otherwise. */
+function tusStore(ctx: ServerContext, expirationMs: number): TusStore {
+  const { blobs } = ctx;
+  if (blobs instanceof S3BlobStorage) return new TusS3Store({ blobs, expirationMs });
+  return new TusFileStore({
+    directory: path.join(ctx.options.dataDir, TUS_DIRECTORY),
+    expirationMs,
+    blobs,
+  });
+}
+
 function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
   const { config } = ctx;
   const hours = config.server_seeding.tus_expiration_hours;
-  const store = new TusFileStore({
-    directory: path.join(ctx.options.dataDir, TUS_DIRECTORY),
-    expirationMs: hours === false ? 0 : hours * 3_600_000,
-  });
+  const store = tusStore(ctx, hours === false ? 0 : hours * 3_600_000);
   const scope = new Map<Request, RequestScope>();
   const expressRequest = (req: unknown): Request =>
     (req as { runtime?: { node?: { req?: Request } } }).runtime!.node!.req!;
@@ -196,25 +209,16 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
   });
 
   /**
-   * The bytes of a complete upload as a blob to accept. When this process hashed every
-   * byte as it arrived and the blob storage can take the file over, nothing is read
-   * again; otherwise the file is read once into a new blob, hashed on the way.
+   * The bytes of a complete upload as a blob to accept. The store takes them over when
+   * it can (moved on disk, copied inside the bucket), with the digest computed as they
+   * arrived; otherwise they are read once into a new blob, hashed on the way.
    */
   const takeBytes = async (record: StoredFile, uploadId: string): Promise<ReceivedBlob> => {
     const pieceSize = record.manifest?.piece_size ?? config.piece_size;
-    const digest = await store.takeDigest(uploadId, record.size, pieceSize);
-    if (digest && ctx.blobs.adopt) {
-      const blob = await ctx.blobs
-        .adopt(path.join(store.directory, uploadId))
-        .catch((error: unknown) => {
-          throw uploadFailure(error, record.size);
-        });
-      if (blob) {
-        await store.forget(uploadId);
-        return { writer: blob, digest };
-      }
-    }
-    return receiveIntoBlob(ctx, record, store.read(uploadId));
+    const taken = await store.takeBlob(uploadId, record.size, pieceSize).catch((error: unknown) => {
+      throw uploadFailure(error, record.size);
+    });
+    return taken ?? receiveIntoBlob(ctx, record, await store.read(uploadId));
   };
 
   /**
@@ -345,6 +349,7 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
     handler,
     close() {
       if (expirySweep) clearInterval(expirySweep);
+      store.close();
     },
   };
 }

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MIN_PART_BYTES, S3BlobStorage } from '../../../../server/storage/s3-blob-storage.js';
 import { startS3, type TestS3 } from '../../../support/s3.js';
@@ -87,5 +88,42 @@ describe('S3BlobStorage', () => {
     await expect(storageIn('no-such-bucket').init()).rejects.toThrow(
       /bucket "no-such-bucket" cannot be used: it does not exist/,
     );
+  });
+
+  it('copies another object of the bucket in as a blob: whole, or in parts past the copy limit', async () => {
+    const storage = new S3BlobStorage({
+      bucket: s3.bucket,
+      region: s3.region,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      maxCopyObjectBytes: MIN_PART_BYTES,
+    });
+    const read = async (id: string) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of storage.read(id)) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    for (const size of [1000, 2 * MIN_PART_BYTES + 12345]) {
+      const bytes = randomBytes(size);
+      const Key = `tus/source-${size}`;
+      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: bytes }));
+      const blob = await storage.copyIn(Key, size);
+      await blob.commit();
+      expect((await read(blob.id)).equals(bytes)).toBe(true);
+      // The source stays; no multipart upload is left open.
+      expect(await s3.keys()).toContain(Key);
+      expect(await s3.pendingUploads()).toBe(0);
+      await storage.delete(blob.id);
+      await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key }));
+    }
+    // An aborted copy is deleted.
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: 'tus/refused', Body: 'refused' }),
+    );
+    const refused = await storage.copyIn('tus/refused', 'refused'.length);
+    expect(await storage.size(refused.id)).toBe('refused'.length);
+    await refused.abort();
+    expect(await storage.size(refused.id)).toBeNull();
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: 'tus/refused' }));
   });
 });
