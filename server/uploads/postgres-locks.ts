@@ -218,9 +218,47 @@ class PostgresLock implements Lock {
     const { locker, key } = this;
     const deadline = Date.now() + locker.acquireTimeoutMs;
     await beforeDeadline(locker.listen(), signal, deadline);
-    const client = await beforeDeadline(locker.pool.connect(), signal, deadline, (late) =>
-      late.release(),
-    );
+    let delay = FIRST_RETRY_MS;
+    let askedAt = -Infinity;
+    // A connection is taken for each attempt and kept only once it holds the lock, so
+    // requests waiting for a busy upload never starve the pool of other uploads' locks.
+    for (;;) {
+      const client = await beforeDeadline(locker.pool.connect(), signal, deadline, (late) =>
+        late.release(),
+      );
+      const quiet = () => undefined;
+      client.on('error', quiet);
+      let held: boolean;
+      try {
+        const { rows } = await client.query<{ held: boolean }>(
+          'SELECT pg_try_advisory_lock($1) AS held',
+          [key],
+        );
+        held = rows[0]?.held === true;
+        if (!held && Date.now() - askedAt >= ASK_AGAIN_MS) {
+          // Ask whoever holds it, on whichever node, to finish up and let go.
+          askedAt = Date.now();
+          await client.query('SELECT pg_notify($1, $2)', [locker.channel, key]);
+        }
+      } catch (error) {
+        client.off('error', quiet);
+        giveBack(client, true);
+        throw error;
+      }
+      client.off('error', quiet);
+      if (held) {
+        this.hold(client, requestRelease);
+        return;
+      }
+      giveBack(client, false);
+      if (signal.aborted || Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
+      await pause(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+      delay = Math.min(delay * 2, MAX_RETRY_MS);
+    }
+  }
+
+  /** Keeps `client`, whose session now holds the lock, until {@link unlock}. */
+  private hold(client: pg.PoolClient, requestRelease: RequestRelease): void {
     this.lost = false;
     const onError = () => {
       if (this.lost) return;
@@ -233,33 +271,10 @@ class PostgresLock implements Lock {
       }
     };
     client.on('error', onError);
-    try {
-      let delay = FIRST_RETRY_MS;
-      let askedAt = -Infinity;
-      for (;;) {
-        const { rows } = await client.query<{ held: boolean }>(
-          'SELECT pg_try_advisory_lock($1) AS held',
-          [key],
-        );
-        if (rows[0]?.held) break;
-        if (signal.aborted || Date.now() >= deadline) throw ERRORS.ERR_LOCK_TIMEOUT;
-        if (Date.now() - askedAt >= ASK_AGAIN_MS) {
-          // Ask whoever holds it, on whichever node, to finish up and let go.
-          askedAt = Date.now();
-          await client.query('SELECT pg_notify($1, $2)', [locker.channel, key]);
-        }
-        await pause(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
-        delay = Math.min(delay * 2, MAX_RETRY_MS);
-      }
-    } catch (error) {
-      client.off('error', onError);
-      giveBack(client, this.lost || error !== ERRORS.ERR_LOCK_TIMEOUT);
-      throw error;
-    }
     this.client = client;
     this.release = requestRelease;
     this.onError = onError;
-    locker.hold(key, requestRelease);
+    this.locker.hold(this.key, requestRelease);
   }
 
   async unlock(): Promise<void> {

@@ -160,6 +160,28 @@ describe('PostgreSQL upload locks', () => {
     await free.unlock();
   });
 
+  it('holds no connection while it waits, so locks of other uploads are still taken', async () => {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 3 });
+    pool.on('error', () => undefined);
+    pools.push(pool);
+    const locker = new PostgresLocker({ pool, acquireTimeoutMs: 3000 });
+    lockers.push(locker);
+    // One connection listens and one holds upload-8: one is left while a retry of upload-8
+    // waits for its lock.
+    const held = locker.newLock('upload-8');
+    await held.lock(new AbortController().signal, () => undefined);
+    const retry = locker.newLock('upload-8');
+    const waiting = retry.lock(new AbortController().signal, () => undefined);
+    await settle(200);
+    const other = locker.newLock('upload-9');
+    await other.lock(new AbortController().signal, () => undefined);
+    await other.unlock();
+    await held.unlock();
+    await waiting;
+    expect(await advisoryLocks('upload-8')).toHaveLength(1);
+    await retry.unlock();
+  });
+
   it('frees the lock of a connection that died for the node waiting, and tells its holder', async () => {
     const a = node();
     const b = node();
