@@ -134,10 +134,15 @@ describe('sharing files in the reference app', () => {
     await card.waitFor();
     await waitForState(card, 'available');
     await card.screenshot({ path: path.join(screenshots, 'card-available.png') });
+    // Bob's page cannot reach the server's copy, so which source wins is not a race.
+    await bob.page.route(
+      (url) => url.pathname.endsWith('/download'),
+      (route) => route.abort(),
+    );
     await recordCompletion(card);
     await card.locator('button', { hasText: 'Download' }).click();
     await waitForState(card, 'complete');
-    // Alice sent over WebRTC, alone or beside the server's copy of her upload.
+    // Alice sent over WebRTC.
     expect(['webrtc', 'swarm']).toContain(await card.getAttribute('transport'));
     expect((await bytesByTransport(card)).webrtc).toBeGreaterThan(0);
     expect(await cardFileHash(card)).toBe(sha256(bytes));
@@ -155,6 +160,11 @@ describe('sharing files in the reference app', () => {
     await pick(alice.page, 'relayed.bin', 'application/octet-stream', bytes);
     const card = cardOf(bob.page, 'relayed.bin');
     await card.waitFor();
+    // Nor the server's copy: the relay is his only way (not a race with the server).
+    await bob.page.route(
+      (url) => url.pathname.endsWith('/download'),
+      (route) => route.abort(),
+    );
     await recordCompletion(card);
     const started = Date.now();
     await card.locator('button', { hasText: 'Download' }).click();
