@@ -12,29 +12,11 @@ import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBareServer, type BareServer, type BareUser } from '../support/bare-server.js';
-import { ack, bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
+import { bytesOf, settle, sha256Hex } from '../support/helpers.js';
 import { uploadBytes } from '../support/upload.js';
+import { createUpload, share, TUS_HEADERS, tusRequest } from './tus-requests.js';
 
 const MiB = 1024 * 1024;
-const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
-
-/** Shares `bytes` into `general` as `user` and returns the file id. */
-async function share(user: BareUser, bytes: Buffer, name = 'big.bin'): Promise<string> {
-  const socket = await user.socket();
-  try {
-    const reply = await ack(socket, 'chat:file:share', {
-      room_id: 'general',
-      name,
-      size: bytes.length,
-      mime_type: 'application/octet-stream',
-      manifest: manifestOf(bytes),
-    });
-    if (!reply.success) throw new Error(`share failed: ${reply.code}`);
-    return reply.file_id as string;
-  } finally {
-    socket.close();
-  }
-}
 
 /** A tus-js-client upload of `bytes` for `fileId`; resolves with its outcome. */
 function tusUpload(
@@ -58,27 +40,6 @@ function tusUpload(
   });
   upload.start();
   return { upload, done };
-}
-
-/** Raw request to a tus URL as `user`. */
-function tusRequest(user: BareUser, url: string, method: string, headers = {}, body?: Buffer) {
-  return fetch(url, {
-    method,
-    headers: { ...TUS_HEADERS, authorization: `Bearer ${user.token}`, ...headers },
-    ...(body ? { body: new Uint8Array(body) } : {}),
-  });
-}
-
-/** Creates an upload by hand and returns its absolute URL. */
-async function createUpload(server: BareServer, user: BareUser, fileId: string, length: number) {
-  const res = await tusRequest(user, `${server.api}/tus`, 'POST', {
-    'Upload-Length': String(length),
-    'Upload-Metadata': `file_id ${Buffer.from(fileId).toString('base64')},filename ${Buffer.from('f').toString('base64')}`,
-  });
-  return {
-    res,
-    url: res.headers.get('location') ? new URL(res.headers.get('location')!, server.url).href : '',
-  };
 }
 
 describe('tus uploads', () => {

@@ -25,37 +25,10 @@ import { TusS3Store } from '../../../../server/tus/tus-s3-store.js';
 import { writeScope } from '../../../../server/tus/tus-writes.js';
 import { startS3, type TestS3 } from '../../../support/s3.js';
 import { startBareServer, type BareServer, type BareUser } from '../support/bare-server.js';
-import { ack, bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
+import { bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
+import { createUpload, share, tusRequest } from './tus-requests.js';
 
 const MiB = 1024 * 1024;
-const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
-
-/** Shares `bytes` into `general` as `user` and returns the file id. */
-async function share(user: BareUser, bytes: Buffer, name: string): Promise<string> {
-  const socket = await user.socket();
-  try {
-    const reply = await ack(socket, 'chat:file:share', {
-      room_id: 'general',
-      name,
-      size: bytes.length,
-      mime_type: 'application/octet-stream',
-      manifest: manifestOf(bytes),
-    });
-    if (!reply.success) throw new Error(`share failed: ${reply.code}`);
-    return reply.file_id as string;
-  } finally {
-    socket.close();
-  }
-}
-
-/** Raw request to a tus URL as `user`. */
-function tusRequest(user: BareUser, url: string, method: string, headers = {}, body?: Buffer) {
-  return fetch(url, {
-    method,
-    headers: { ...TUS_HEADERS, authorization: `Bearer ${user.token}`, ...headers },
-    ...(body ? { body: new Uint8Array(body) } : {}),
-  });
-}
 
 /** A PATCH of `data` at `offset`, with an `Upload-Checksum` when one is given. */
 function patch(user: BareUser, url: string, offset: number, data: Buffer, checksum?: string) {
@@ -75,20 +48,16 @@ function patch(user: BareUser, url: string, offset: number, data: Buffer, checks
 const sha256Header = (data: Buffer) =>
   `sha256 ${createHash('sha256').update(data).digest('base64')}`;
 
-/** Creates an upload by hand and returns its absolute URL. */
-async function createUpload(server: BareServer, user: BareUser, fileId: string, length: number) {
-  const res = await tusRequest(user, `${server.api}/tus`, 'POST', {
-    'Upload-Length': String(length),
-    'Upload-Metadata': `file_id ${Buffer.from(fileId).toString('base64')},filename ${Buffer.from('f').toString('base64')}`,
-  });
-  expect(res.status).toBe(201);
-  return new URL(res.headers.get('location')!, server.url).href;
-}
-
 describe('tus uploads on S3 storage', () => {
   let s3: TestS3;
   let dataDir: string;
   let server: BareServer;
+  /** Creates an upload by hand; resolves with its URL. */
+  const newUpload = async (user: BareUser, fileId: string, length: number) => {
+    const { res, url } = await createUpload(server, user, fileId, length);
+    expect(res.status).toBe(201);
+    return url;
+  };
   const start = (port?: number) =>
     startBareServer({
       dataDir,
@@ -201,7 +170,7 @@ describe('tus uploads on S3 storage', () => {
     const fileId = await share(alice, bytes, 'checked.bin');
     const options = await fetch(`${server.api}/tus`, { method: 'OPTIONS' });
     expect(options.headers.get('tus-extension')).toContain('checksum');
-    const url = await createUpload(server, alice, fileId, bytes.length);
+    const url = await newUpload(alice, fileId, bytes.length);
     const head = bytes.subarray(0, 100_000);
     const rest = bytes.subarray(100_000);
     expect((await patch(alice, url, 0, head, sha256Header(head))).status).toBe(204);
@@ -225,7 +194,7 @@ describe('tus uploads on S3 storage', () => {
     const bytes = bytesOf(10 * MiB, 43);
     const alice = server.user('alice');
     const fileId = await share(alice, bytes, 'ended.bin');
-    const url = await createUpload(server, alice, fileId, bytes.length);
+    const url = await newUpload(alice, fileId, bytes.length);
     const id = url.split('/').pop()!;
     // One full part and a tail.
     expect((await patch(alice, url, 0, bytes.subarray(0, 9 * MiB))).status).toBe(204);
@@ -244,7 +213,7 @@ describe('tus uploads on S3 storage', () => {
     const alice = server.user('alice');
     const fileId = await share(alice, bytes, 'refused.bin');
     const blobsBefore = await blobKeys();
-    const url = await createUpload(server, alice, fileId, bytes.length);
+    const url = await newUpload(alice, fileId, bytes.length);
     const other = bytesOf(bytes.length, 45);
     const last = await patch(alice, url, 0, other);
     expect(last.status).toBe(400);

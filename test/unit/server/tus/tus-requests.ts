@@ -1,0 +1,59 @@
+/**
+ * Requests of the tus tests: a share to upload into, raw tus requests with the protocol
+ * header and a bearer token, and an upload created by hand.
+ */
+import type { BareServer, BareUser } from '../support/bare-server.js';
+import { ack, manifestOf } from '../support/helpers.js';
+
+/** The header every tus request carries. */
+export const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
+
+/** Shares `bytes` into `general` as `user` and returns the file id. */
+export async function share(user: BareUser, bytes: Buffer, name = 'big.bin'): Promise<string> {
+  const socket = await user.socket();
+  try {
+    const reply = await ack(socket, 'chat:file:share', {
+      room_id: 'general',
+      name,
+      size: bytes.length,
+      mime_type: 'application/octet-stream',
+      manifest: manifestOf(bytes),
+    });
+    if (!reply.success) throw new Error(`share failed: ${reply.code}`);
+    return reply.file_id as string;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Raw request to a tus URL as `user`. */
+export function tusRequest(
+  user: BareUser,
+  url: string,
+  method: string,
+  headers = {},
+  body?: Buffer,
+) {
+  return fetch(url, {
+    method,
+    headers: { ...TUS_HEADERS, authorization: `Bearer ${user.token}`, ...headers },
+    ...(body ? { body: new Uint8Array(body) } : {}),
+  });
+}
+
+/** Creates an upload by hand and returns its absolute URL. */
+export async function createUpload(
+  server: BareServer,
+  user: BareUser,
+  fileId: string,
+  length: number,
+) {
+  const res = await tusRequest(user, `${server.api}/tus`, 'POST', {
+    'Upload-Length': String(length),
+    'Upload-Metadata': `file_id ${Buffer.from(fileId).toString('base64')},filename ${Buffer.from('f').toString('base64')}`,
+  });
+  return {
+    res,
+    url: res.headers.get('location') ? new URL(res.headers.get('location')!, server.url).href : '',
+  };
+}
