@@ -489,8 +489,10 @@ export class RelaySource implements PieceSource {
           delivered.then(
             () => {
               unstored--;
-              if (outstanding.size === 0) finish();
-              else {
+              // Done once every piece has arrived and every delivery has settled.
+              if (outstanding.size === 0) {
+                if (unstored === 0) finish();
+              } else {
                 maybeAck(true);
                 armStall();
                 onPieceCancelled();

@@ -180,6 +180,23 @@ for (const [name, create] of implementations) {
       await expectPieces(setup, second.got, [2, 4]);
     });
 
+    it('settles only after every delivery has settled', async () => {
+      const source = make();
+      const signal = new AbortController().signal;
+      await source.open(signal);
+      const got = new Map<number, Uint8Array>();
+      // Storing the first piece takes long: the second one arrives and is stored meanwhile.
+      const sink: PieceSink = {
+        async deliver(index, bytes) {
+          if (index === 0) await new Promise((r) => setTimeout(r, 400));
+          got.set(index, new Uint8Array(bytes));
+          return 'ok';
+        },
+      };
+      await source.fetch([0, 1], sink, signal);
+      await expectPieces(setup, got, [0, 1]);
+    });
+
     it('rejects when aborted and delivers nothing after settling', async () => {
       const source = make();
       const controller = new AbortController();
