@@ -1,7 +1,8 @@
 /**
  * Requests of the tus tests: a share to upload into, raw tus requests with the protocol
- * header and a bearer token, and an upload created by hand.
+ * header and a bearer token, an upload created by hand, and one by tus-js-client.
  */
+import * as tus from 'tus-js-client';
 import type { BareServer, BareUser } from '../support/bare-server.js';
 import { ack, manifestOf } from '../support/helpers.js';
 
@@ -56,4 +57,28 @@ export async function createUpload(
     res,
     url: res.headers.get('location') ? new URL(res.headers.get('location')!, server.url).href : '',
   };
+}
+
+/** A tus-js-client upload of `bytes` for `fileId`; resolves with its outcome. */
+export function tusUpload(
+  server: BareServer,
+  user: BareUser,
+  fileId: string,
+  bytes: Buffer,
+  options: Partial<tus.UploadOptions> = {},
+): { upload: tus.Upload; done: Promise<void> } {
+  let upload!: tus.Upload;
+  const done = new Promise<void>((resolve, reject) => {
+    upload = new tus.Upload(bytes, {
+      endpoint: `${server.api}/tus`,
+      headers: { authorization: `Bearer ${user.token}` },
+      metadata: { file_id: fileId, filename: 'big.bin' },
+      retryDelays: [],
+      ...options,
+      onSuccess: () => resolve(),
+      onError: (error) => reject(error),
+    });
+  });
+  upload.start();
+  return { upload, done };
 }

@@ -9,38 +9,13 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBareServer, type BareServer, type BareUser } from '../support/bare-server.js';
+import { startBareServer, type BareServer } from '../support/bare-server.js';
 import { bytesOf, settle, sha256Hex } from '../support/helpers.js';
 import { uploadBytes } from '../support/upload.js';
-import { createUpload, share, TUS_HEADERS, tusRequest } from './tus-requests.js';
+import { createUpload, share, TUS_HEADERS, tusRequest, tusUpload } from './tus-requests.js';
 
 const MiB = 1024 * 1024;
-
-/** A tus-js-client upload of `bytes` for `fileId`; resolves with its outcome. */
-function tusUpload(
-  server: BareServer,
-  user: BareUser,
-  fileId: string,
-  bytes: Buffer,
-  options: Partial<tus.UploadOptions> = {},
-): { upload: tus.Upload; done: Promise<void> } {
-  let upload!: tus.Upload;
-  const done = new Promise<void>((resolve, reject) => {
-    upload = new tus.Upload(bytes, {
-      endpoint: `${server.api}/tus`,
-      headers: { authorization: `Bearer ${user.token}` },
-      metadata: { file_id: fileId, filename: 'big.bin' },
-      retryDelays: [],
-      ...options,
-      onSuccess: () => resolve(),
-      onError: (error) => reject(error),
-    });
-  });
-  upload.start();
-  return { upload, done };
-}
 
 describe('tus uploads', () => {
   let dataDir: string;

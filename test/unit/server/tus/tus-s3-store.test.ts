@@ -18,7 +18,6 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@tus/server';
-import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStorage } from '../../../../server/storage/s3-blob-storage.js';
 import { TusS3Store } from '../../../../server/tus/tus-s3-store.js';
@@ -26,7 +25,7 @@ import { writeScope } from '../../../../server/tus/tus-writes.js';
 import { startS3, type TestS3 } from '../../../support/s3.js';
 import { startBareServer, type BareServer, type BareUser } from '../support/bare-server.js';
 import { bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
-import { createUpload, share, tusRequest } from './tus-requests.js';
+import { createUpload, share, tusUpload, tusRequest } from './tus-requests.js';
 
 const MiB = 1024 * 1024;
 
@@ -97,26 +96,16 @@ describe('tus uploads on S3 storage', () => {
     let url = '';
     let cut!: () => void;
     const stopped = new Promise<void>((resolve) => (cut = resolve));
-    let upload!: tus.Upload;
-    const first = new Promise<void>((resolve, reject) => {
-      upload = new tus.Upload(bytes, {
-        endpoint: `${server.api}/tus`,
-        headers: { authorization: `Bearer ${alice.token}` },
-        metadata: { file_id: fileId, filename: 'big.bin' },
-        retryDelays: [],
-        onProgress(sent) {
-          if (sent >= 12 * MiB && url === '') {
-            url = upload.url!;
-            // The connection drops in the middle of the request body.
-            void upload.abort().then(cut);
-          }
-        },
-        onSuccess: () => resolve(),
-        onError: reject,
-      });
-      upload.start();
+    const first = tusUpload(server, alice, fileId, bytes, {
+      onProgress(sent) {
+        if (sent >= 12 * MiB && url === '') {
+          url = first.upload.url!;
+          // The connection drops in the middle of the request body.
+          void first.upload.abort().then(cut);
+        }
+      },
     });
-    await Promise.race([first, stopped]);
+    await Promise.race([first.done, stopped]);
     expect(url).not.toBe('');
     // The first part (8 MiB) of what arrived goes up to the bucket; the rest was cut.
     for (let i = 0; i < 100 && (await offsetOf(alice, url)) < 8 * MiB; i++) await settle(100);
@@ -134,23 +123,14 @@ describe('tus uploads on S3 storage', () => {
     expect(await tusKeys()).toContain(`tus/${url.split('/').pop()}.info`);
 
     let resumedFrom = -1;
-    await new Promise<void>((resolve, reject) => {
-      const resumed = new tus.Upload(bytes, {
-        endpoint: `${server.api}/tus`,
-        uploadUrl: url,
-        headers: { authorization: `Bearer ${again.token}` },
-        metadata: { file_id: fileId, filename: 'big.bin' },
-        retryDelays: [],
-        // Chunks smaller than a part: each PATCH leaves a tail the next one continues.
-        chunkSize: 4 * MiB,
-        onChunkComplete(chunk, accepted) {
-          if (resumedFrom < 0) resumedFrom = accepted - chunk;
-        },
-        onSuccess: () => resolve(),
-        onError: reject,
-      });
-      resumed.start();
-    });
+    await tusUpload(server, again, fileId, bytes, {
+      uploadUrl: url,
+      // Chunks smaller than a part: each PATCH leaves a tail the next one continues.
+      chunkSize: 4 * MiB,
+      onChunkComplete(chunk, accepted) {
+        if (resumedFrom < 0) resumedFrom = accepted - chunk;
+      },
+    }).done;
     expect(resumedFrom).toBe(offset);
 
     const download = await again.fetch(`/${fileId}/download`);
