@@ -40,7 +40,6 @@ export interface ChannelSeedingOptions {
 export class ChannelSeeding {
   /** Options it was built with. */
   readonly options: ChannelSeedingOptions;
-  private readonly serving = new Set<RTCDataChannel>();
   private readonly servers = new Set<ChannelServer>();
 
   constructor(options: ChannelSeedingOptions) {
@@ -49,7 +48,7 @@ export class ChannelSeeding {
 
   /** Channels this client is serving right now. */
   get servingCount(): number {
-    return this.serving.size;
+    return this.servers.size;
   }
 
   /** Serves a channel a peer opened on `link`. */
@@ -82,10 +81,8 @@ export class ChannelSeeding {
       fileId,
       () => link.pc.sctp?.maxMessageSize,
     );
-    this.serving.add(channel);
     this.servers.add(server);
     channel.addEventListener('close', () => {
-      this.serving.delete(channel);
       this.servers.delete(server);
       release();
     });
@@ -102,8 +99,8 @@ export class ChannelSeeding {
 
   /** Closes every channel being served. */
   destroy(): void {
-    for (const channel of [...this.serving]) channel.close();
-    this.serving.clear();
+    for (const server of [...this.servers]) server.close();
+    this.servers.clear();
   }
 }
 
@@ -236,6 +233,11 @@ class ChannelServer {
     } catch {
       // The channel closed under us (send on a closing channel throws); nothing to clean up.
     }
+  }
+
+  /** Closes the channel (its close event ends the serving). */
+  close(): void {
+    this.channel.close();
   }
 
   /** Announces a piece this client stored since the channel opened. */

@@ -392,13 +392,14 @@ export class RelaySource implements PieceSource {
         combined.removeEventListener('abort', onAbort);
         unregister();
         assembler.clear();
-        this.cancelListeners.delete(onPieceCancelled);
+        this.cancelListeners.delete(settleIfDone);
         if (error === undefined) resolve();
         else reject(error);
       };
-      // Once every piece still to come was delivered by another source (the endgame), the
-      // session is ended rather than streamed on for nothing.
-      const onPieceCancelled = () => {
+      // The session is done once every delivery has settled and every piece still to come
+      // was delivered by another source (none left, or the endgame): then it is ended
+      // rather than streamed on for nothing.
+      const settleIfDone = () => {
         if (settled || unstored > 0) return;
         for (const index of outstanding) if (!this.cancelled.has(index)) return;
         if (outstanding.size > 0 && socket.connected) {
@@ -489,14 +490,11 @@ export class RelaySource implements PieceSource {
           delivered.then(
             () => {
               unstored--;
-              // Done once every piece has arrived and every delivery has settled.
-              if (outstanding.size === 0) {
-                if (unstored === 0) finish();
-              } else {
+              if (outstanding.size > 0) {
                 maybeAck(true);
                 armStall();
-                onPieceCancelled();
               }
+              settleIfDone();
             },
             (error: unknown) => fail(error, 'store_failed'),
           );
@@ -514,9 +512,9 @@ export class RelaySource implements PieceSource {
           finish(new ChatFilesClientError('ERR_NETWORK', `The relay session ended: ${reason}.`)),
       });
       combined.addEventListener('abort', onAbort, { once: true });
-      this.cancelListeners.add(onPieceCancelled);
+      this.cancelListeners.add(settleIfDone);
       // Pieces may have arrived elsewhere while the session was being opened.
-      onPieceCancelled();
+      settleIfDone();
       armStall();
     });
   }
