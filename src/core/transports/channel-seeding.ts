@@ -22,6 +22,9 @@ const BUFFER_HIGH_BYTES = 4 * 1024 * 1024;
 /** ...and resumes when the buffer drains below this. Low enough to refill before it runs dry. */
 const BUFFER_LOW_BYTES = 1024 * 1024;
 
+/** Pieces listed in one `have` message: well within any channel's message size. */
+const HAVE_BATCH = 4096;
+
 /** Options of {@link ChannelSeeding}. */
 export interface ChannelSeedingOptions {
   /** Payload bytes per frame (`chunk_size`). */
@@ -186,8 +189,9 @@ class ChannelServer {
     this.early = null;
     // What the peer knows comes from an earlier probe answer: tell it everything held now
     // (as a BitTorrent bitfield does), then each piece as it is stored.
-    if (this.pieces && this.pieces.count > 0) {
-      this.sendControl({ t: 'have', pieces: this.pieces.indexes() });
+    const holding = this.pieces?.indexes() ?? [];
+    for (let i = 0; i < holding.length; i += HAVE_BATCH) {
+      this.sendControl({ t: 'have', pieces: holding.slice(i, i + HAVE_BATCH) });
     }
     const payload = framePayloadBytes(this.options.chunkSize, this.maxMessageSize());
     const frame = new Uint8Array(FRAME_HEADER_BYTES + payload);
