@@ -48,8 +48,8 @@ function parseFileInRoom(raw: unknown): { file_id: string; room_id: string } {
 async function requestPeers({ ctx, io, socket, user }: SocketScope, p: FileRequestPeersPayload) {
   const file = await requireFileInRoom(ctx, p.file_id, p.room_id);
   await requireMember(ctx, user.username, file.room_id);
-  await requireNotRevoked(ctx, file);
-  const [seederNames, sockets, status] = await Promise.all([
+  const [, seederNames, sockets, status] = await Promise.all([
+    requireNotRevoked(ctx, file),
     ctx.store.files.peerSeeders(file.id),
     roomSockets(io, file.room_id),
     serverStatus(ctx, file, user.username),
