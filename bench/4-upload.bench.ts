@@ -5,10 +5,15 @@
  * to a file on the same disk. Each runs in a fresh server process of its own, so that the
  * report can say how far each process's RSS rose above its idle RSS while receiving (the
  * highest over all uploads, the first one included) and how much CPU time the server
- * process (all its threads) spent per GiB.
+ * process (all its threads) spent per GiB. Its notes say what the digests cost alone and
+ * the ceiling they put on the ratio on this machine, where client and server share the
+ * cores: the bare pipe's work on both sides plus the digests, spread over every core.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { HashSession, warmHashPool } from '../server/uploads/hash-pool.js';
 import { loginUser } from './support/app-client.js';
 import { MiB, writeRandomFile } from './support/data.js';
 import { uploadMultipart, uploadTus } from './support/http-client.js';
@@ -22,6 +27,40 @@ import {
   type BenchResult,
 } from './support/measure.js';
 import { startServerProcess } from './support/server-process.js';
+
+/**
+ * CPU seconds the three digests of an upload (SHA-256, SHA-256 per piece, MD5) cost per
+ * GiB on their own: `size` bytes from memory through the server's hashing workers, in
+ * this process. It is the part of an upload's cost no receiving path can avoid.
+ */
+async function digestsAlone(size: number, runs: number): Promise<number> {
+  warmHashPool();
+  const chunk = Buffer.alloc(MiB, 0x5a);
+  const once = async (bytes: number) => {
+    const session = new HashSession(MiB);
+    const before = process.cpuUsage();
+    for (let sent = 0; sent < bytes; sent += chunk.length) await session.update(chunk);
+    await session.finish();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1e6 / (bytes / (1024 * MiB));
+  };
+  await once(64 * MiB);
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) samples.push(await once(size));
+  return median(samples);
+}
+
+/**
+ * Writes dirty pages back before a timed upload, so that no upload pays for the
+ * write-back of the one before it (a bare pipe leaves its whole file dirty in memory).
+ */
+function settleDisk(): void {
+  try {
+    execFileSync('sync');
+  } catch {
+    // Without sync(1) the runs are only noisier.
+  }
+}
 
 /** Server configuration for files of up to a few GiB. */
 export const LARGE_FILES = {
@@ -49,15 +88,24 @@ const bench: Benchmark = {
       // Peak RSS over the process's idle RSS, and CPU seconds, for every upload.
       const rss = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
       const cpu = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
+      /** CPU seconds per GiB of this process, the client, while it sent each upload. */
+      const clientCpu = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
+      /** Seconds per GiB of each upload, start to answer. */
+      const wall = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
       const gib = size / (1024 * MiB);
       const timed = async (
         kind: 'multipart' | 'tus' | 'bare',
         target: typeof server,
         send: () => Promise<{ status: number; body: string }>,
       ) => {
+        settleDisk();
         const started = performance.now();
+        const clientBefore = process.cpuUsage();
         const { result, rssOverIdle, cpuSeconds } = await target.measureMemory(send);
         const ms = performance.now() - started;
+        const client = process.cpuUsage(clientBefore);
+        clientCpu[kind].push((client.user + client.system) / 1e6 / gib);
+        wall[kind].push(ms / 1000 / gib);
         if (result.status !== 200)
           throw new Error(`${kind} upload: HTTP ${result.status} ${result.body}`);
         rss[kind].push(rssOverIdle);
@@ -100,7 +148,9 @@ const bench: Benchmark = {
       await multipart();
       await tus();
       await baseline();
-      for (const list of [...Object.values(rss), ...Object.values(cpu)]) list.length = 0;
+      for (const record of [rss, cpu, clientCpu, wall]) {
+        for (const list of Object.values(record)) list.length = 0;
+      }
 
       const measuredMultipart = await paired(runs, multipart, baseline, (run, value, base) =>
         log(`multipart run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
@@ -108,6 +158,24 @@ const bench: Benchmark = {
       const measuredTus = await paired(runs, tus, baseline, (run, value, base) =>
         log(`tus run ${run}: ${round(value)} vs ${round(base)} MiB/s`),
       );
+      // What an upload costs at the least on this machine: the bare pipe's work on both
+      // sides plus the digests (which run one after another in one worker). With every
+      // core busy and nothing else to pay for, a ratio above this ceiling is impossible.
+      const digests = await digestsAlone(size, runs);
+      const cores = availableParallelism();
+      const bareWall = median(wall.bare);
+      const floorWall = Math.max(
+        bareWall,
+        digests,
+        (median(cpu.bare) + median(clientCpu.bare) + digests) / cores,
+      );
+      const costNotes = (kind: 'multipart' | 'tus') => ({
+        ceiling_on_this_machine: round(bareWall / floorWall, 3),
+        digests_alone_s_per_gib: round(digests),
+        client_s_per_gib: round(median(clientCpu[kind])),
+        bare_client_s_per_gib: round(median(clientCpu.bare)),
+        cores,
+      });
       const bareGrowth = Math.max(...rss.bare) / MiB;
       const memory = (kind: 'multipart' | 'tus', label: string): BenchResult => {
         const growth = Math.max(...rss[kind]) / MiB;
@@ -132,10 +200,25 @@ const bench: Benchmark = {
         // Lower is better.
         ratio: round(median(cpu.bare) / median(cpu[kind]), 3),
         runs: cpu[kind].length,
+        // What the upload spends beyond the bare pipe and the digests: its own overhead.
+        notes: {
+          digests_alone_s_per_gib: round(digests),
+          beyond_bare_and_digests_s_per_gib: round(median(cpu[kind]) - median(cpu.bare) - digests),
+        },
       });
       return [
-        throughput(`upload ${size / MiB} MiB`, measuredMultipart, 'bare http pipe to file'),
-        throughput(`tus upload ${size / MiB} MiB`, measuredTus, 'bare http pipe to file'),
+        throughput(
+          `upload ${size / MiB} MiB`,
+          measuredMultipart,
+          'bare http pipe to file',
+          costNotes('multipart'),
+        ),
+        throughput(
+          `tus upload ${size / MiB} MiB`,
+          measuredTus,
+          'bare http pipe to file',
+          costNotes('tus'),
+        ),
         cpuResult('multipart', 'upload'),
         cpuResult('tus', 'tus upload'),
         memory('multipart', 'upload'),

@@ -4,11 +4,12 @@
  * atomic and a crash never leaves a partial blob under a real id.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AdoptedBlob, BlobStorage, BlobWriter, ByteRange } from './blob-storage.js';
+import { createSyncedWriteStream } from './synced-write-stream.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
 const PART_SUFFIX = '.part';
@@ -34,8 +35,9 @@ class DiskBlobWriter implements BlobWriter {
     private readonly partPath: string,
     private readonly finalPath: string,
   ) {
-    // `flush` fsyncs before close, so a committed blob survives a power cut, not only a crash.
-    this.stream = createWriteStream(partPath, { flags: 'wx', mode: 0o600, flush: true });
+    // `flush` fsyncs before close, so a committed blob survives a power cut, not only a
+    // crash; most of the data is already on disk by then (synced as it is written).
+    this.stream = createSyncedWriteStream(partPath, { flags: 'wx', mode: 0o600, flush: true });
     this.closed = new Promise((resolve) => this.stream.once('close', () => resolve()));
     // Errors surface through whoever pipes into the stream; this keeps an unpiped
     // writer's error (e.g. a full disk at open) from crashing the process.

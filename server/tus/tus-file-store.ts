@@ -5,7 +5,6 @@
  * differs is cut off again and answered 460), a full disk answered 507 instead of a bare
  * 500, and a finished upload moved into blob storage without being read again.
  */
-import { createWriteStream } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -13,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS } from '@tus/server';
 import type { BlobStorage } from '../storage/blob-storage.js';
+import { createSyncedWriteStream } from '../storage/synced-write-stream.js';
 import type { ReceivedBlob } from '../uploads/receive-into-blob.js';
 import { isStorageFull, storageFullError } from '../uploads/upload-errors.js';
 import {
@@ -54,7 +54,11 @@ export class TusFileStore extends FileStore implements TusStore {
     const expected = scope?.checksum ?? null;
     const tap = new BodyTap(expected, this.digests.continue(fileId, offset, scope?.pieceSize));
     try {
-      await pipeline(readable, tap, createWriteStream(filePath, { flags: 'r+', start: offset }));
+      await pipeline(
+        readable,
+        tap,
+        createSyncedWriteStream(filePath, { flags: 'r+', start: offset }),
+      );
     } catch (error) {
       this.digests.drop(fileId);
       if (expected) await truncate(filePath, offset);
