@@ -10,19 +10,10 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
-import { ERRORS } from '@tus/server';
 import type { BlobStorage } from '../storage/blob-storage.js';
 import { createSyncedWriteStream } from '../storage/synced-write-stream.js';
 import type { ReceivedBlob } from '../uploads/receive-into-blob.js';
-import { isStorageFull, storageFullError } from '../uploads/upload-errors.js';
-import {
-  BodyTap,
-  checksumMismatch,
-  RunningDigests,
-  tusErrorOf,
-  writeScope,
-  type TusStore,
-} from './tus-writes.js';
+import { BodyTap, writeFailure, RunningDigests, writeScope, type TusStore } from './tus-writes.js';
 
 /** Options of {@link TusFileStore}. */
 export interface TusFileStoreOptions {
@@ -53,18 +44,15 @@ export class TusFileStore extends FileStore implements TusStore {
     const scope = writeScope.getStore();
     const expected = scope?.checksum ?? null;
     const tap = new BodyTap(expected, this.digests.continue(fileId, offset, scope?.pieceSize));
+    const body = scope?.body ? scope.body.open(readable, offset) : readable;
     try {
-      await pipeline(
-        readable,
-        tap,
-        createSyncedWriteStream(filePath, { flags: 'r+', start: offset }),
-      );
+      await pipeline(body, tap, createSyncedWriteStream(filePath, { flags: 'r+', start: offset }));
     } catch (error) {
       this.digests.drop(fileId);
       if (expected) await truncate(filePath, offset);
-      if (tap.mismatched) throw checksumMismatch();
-      if (isStorageFull(error)) throw tusErrorOf(storageFullError(error));
-      throw ERRORS.FILE_WRITE_ERROR;
+      throw writeFailure(error, tap);
+    } finally {
+      scope?.body?.done();
     }
     tap.stored(offset);
     return offset + tap.received;

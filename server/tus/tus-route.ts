@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { MemoryLocker, Metadata, Server, type Upload } from '@tus/server';
 import type { Request, RequestHandler, Response } from 'express';
+import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import type { UploadResponse } from '../../src/core/wire/protocol.js';
 import { requireMember, requireUser } from '../access.js';
 import type { ServerContext } from '../context.js';
@@ -35,6 +36,7 @@ import { TusFileStore } from './tus-file-store.js';
 import { TusS3Store } from './tus-s3-store.js';
 import {
   CHECKSUM_ALGORITHM,
+  DirectBody,
   tusErrorOf,
   writeScope,
   type TusError,
@@ -278,17 +280,34 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
         }, EXPIRY_SWEEP_MS);
   expirySweep?.unref();
 
+  /**
+   * Passes a request with a body to the tus server, which sees an empty body while the
+   * store reads the Node request itself ({@link DirectBody}).
+   */
+  const handleWithDirectBody = async (req: Request, res: Response, body: DirectBody) => {
+    const request = new NodeRequest({ req, res });
+    Object.defineProperty(request, 'body', { value: body.web });
+    await sendNodeResponse(res, await tus.handleWeb(request));
+  };
+
   /** Passes the request to the tus server inside the scope the checks established. */
   const forward = async (
     req: Request,
     res: Response,
     record: StoredFile,
-    checksum: Buffer | null,
+    upload: { checksum: Buffer | null } | null,
   ): Promise<void> => {
     scope.set(req, { record });
     try {
       const pieceSize = record.manifest?.piece_size ?? config.piece_size;
-      await writeScope.run({ checksum, pieceSize }, () => tus.handle(req, res));
+      if (!upload) {
+        await tus.handle(req, res);
+        return;
+      }
+      const body = new DirectBody(req, record.size);
+      await writeScope.run({ checksum: upload.checksum, pieceSize, body }, () =>
+        handleWithDirectBody(req, res, body),
+      );
     } finally {
       scope.delete(req);
     }
@@ -335,7 +354,7 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
     const pass: UploadPass = await enterUploadGate(ctx, record.id, holder);
     const idle = watchIdleBody(req, res, config.server_seeding.upload_idle_timeout_seconds);
     try {
-      await forward(req, res, record, checksum);
+      await forward(req, res, record, { checksum });
     } catch (error) {
       // A stalled body was already answered 408; what failed after that is its echo.
       if (!idle.answered) throw error;

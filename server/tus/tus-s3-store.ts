@@ -15,15 +15,7 @@ import { ERRORS, type KvStore } from '@tus/server';
 import { hashStream } from '../hashing.js';
 import type { S3BlobStorage } from '../storage/s3-blob-storage.js';
 import type { ReceivedBlob } from '../uploads/receive-into-blob.js';
-import { isStorageFull, storageFullError } from '../uploads/upload-errors.js';
-import {
-  BodyTap,
-  checksumMismatch,
-  RunningDigests,
-  tusErrorOf,
-  writeScope,
-  type TusStore,
-} from './tus-writes.js';
+import { BodyTap, writeFailure, RunningDigests, writeScope, type TusStore } from './tus-writes.js';
 
 /** Key prefix of every object of unfinished tus uploads. */
 export const TUS_KEY_PREFIX = 'tus/';
@@ -168,7 +160,7 @@ export class TusS3Store extends S3Store implements TusStore {
     const scope = writeScope.getStore();
     const expected = scope?.checksum ?? null;
     const tap = new BodyTap(expected, this.digests.continue(id, offset, scope?.pieceSize));
-    pipeline(src, tap, () => undefined);
+    pipeline(scope?.body ? scope.body.open(src, offset) : src, tap, () => undefined);
     const state: WriteState = {
       gate: expected ? tap.settled : null,
       partsUploaded: 0,
@@ -183,11 +175,10 @@ export class TusS3Store extends S3Store implements TusStore {
       tap.destroy();
       this.digests.drop(id);
       await this.settleTail(id, state, false);
-      if (tap.mismatched) throw checksumMismatch();
-      if (isStorageFull(error)) throw tusErrorOf(storageFullError(error));
-      throw ERRORS.FILE_WRITE_ERROR;
+      throw writeFailure(error, tap);
     } finally {
       this.writes.delete(id);
+      scope?.body?.done();
     }
     await this.settleTail(id, state, true);
     if (written === offset + tap.received) tap.stored(offset);

@@ -7,9 +7,11 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, type Hash } from 'node:crypto';
+import { ReadableStream } from 'node:stream/web';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import type { DataStore } from '@tus/server';
+import { ERRORS, type DataStore } from '@tus/server';
 import { toErrorReply } from '../errors.js';
+import { isStorageFull, overSharedSizeError, storageFullError } from '../uploads/upload-errors.js';
 import { manifestRoot, SNIFF_BYTES, type ContentDigest } from '../hashing.js';
 import { HashSession } from '../uploads/hash-pool.js';
 import type { ReceivedBlob } from '../uploads/receive-into-blob.js';
@@ -41,12 +43,101 @@ export function checksumMismatch(): TusError {
   };
 }
 
+/** A body that went on past the upload's length. */
+export class BodyPastLengthError extends Error {
+  constructor(readonly size: number) {
+    super(`the body goes past the upload's ${size} bytes`);
+    this.name = 'BodyPastLengthError';
+  }
+}
+
+/**
+ * What a store answers when writing a body failed: 460 when it did not match its
+ * checksum, 413 past the upload's length, 507 on a full disk, and 500 otherwise.
+ */
+export function writeFailure(error: unknown, tap: BodyTap): TusError {
+  if (tap.mismatched) return checksumMismatch();
+  if (error instanceof BodyPastLengthError) return tusErrorOf(overSharedSizeError(error.size))!;
+  if (isStorageFull(error)) return tusErrorOf(storageFullError(error))!;
+  return ERRORS.FILE_WRITE_ERROR;
+}
+
 /** What the route tells the store's write about a PATCH. */
 export interface WriteScope {
   /** The SHA-256 its `Upload-Checksum` declared, or `null`. */
   checksum: Buffer | null;
   /** Piece size of the file's manifest, for the running digest. */
   pieceSize: number;
+  /** The body to read in place of the one `@tus/server` hands the store, if any. */
+  body?: DirectBody;
+}
+
+/**
+ * A request body the store reads straight from the Node request. `@tus/server` hands a
+ * store the body as a web stream made from the Node request and turned back into a Node
+ * stream, which costs more CPU per GiB than every stage of the upload but the hashing.
+ * The route gives `@tus/server` an empty web body instead ({@link web}) and the store
+ * reads the request ({@link open}). The empty body still carries `@tus/server`'s word:
+ * when it ends before the request does (a write stopped because another request asked
+ * for its lock), the direct read ends there too, keeping what arrived, as it would have.
+ */
+export class DirectBody {
+  /** The body `@tus/server` sees: no bytes, and an end once the store has written. */
+  readonly web: ReadableStream<Uint8Array>;
+  private endWeb: () => void = () => undefined;
+
+  /**
+   * @param request The Node request carrying the body.
+   * @param size The upload's length: a body may fill it, never pass it.
+   */
+  constructor(
+    private readonly request: Readable,
+    private readonly size: number,
+  ) {
+    this.web = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.endWeb = () => {
+          this.endWeb = () => undefined;
+          controller.close();
+        };
+      },
+    });
+  }
+
+  /**
+   * The body of a write at `offset`, to read in place of `handed` (what `@tus/server`
+   * passed the store, which is drained). It ends, keeping what came, when the request
+   * is cut off or `handed` ends first; past the upload's length it fails with 413.
+   */
+  open(handed: Readable, offset: number): Readable {
+    const { request } = this;
+    let room = this.size - offset;
+    const size = this.size;
+    const body = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        room -= chunk.length;
+        if (room < 0) callback(new BodyPastLengthError(size));
+        else callback(null, chunk);
+      },
+    });
+    const stop = () => {
+      request.unpipe(body);
+      if (!body.writableEnded) body.end();
+    };
+    request.once('error', stop);
+    request.once('close', () => {
+      if (!request.readableEnded) stop();
+    });
+    handed.once('end', stop);
+    handed.resume();
+    request.pipe(body);
+    return body;
+  }
+
+  /** Ends the empty body `@tus/server` waits on; call once the store's write is over. */
+  done(): void {
+    this.endWeb();
+  }
 }
 
 /** The scope of the PATCH being written, carried from the route into the store's write. */

@@ -181,6 +181,53 @@ describe('tus uploads', () => {
     expect(await tusFiles()).toEqual(before);
   });
 
+  it('stops a PATCH body that goes past the upload (no Content-Length) with 413, keeping no byte past it', async () => {
+    const bytes = bytesOf(3 * MiB, 38);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'long-body.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    // A chunked body (fetch sends a stream without a length): the whole file and 1 MiB more.
+    const chunks = [bytes.subarray(0, 2 * MiB), bytes.subarray(2 * MiB), bytesOf(MiB, 39)];
+    const tooLong = await fetch(url, {
+      method: 'PATCH',
+      headers: {
+        ...TUS_HEADERS,
+        authorization: `Bearer ${alice.token}`,
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(new Uint8Array(next));
+          else controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(tooLong.status).toBe(413);
+    expect(await tooLong.json()).toMatchObject({ code: 'ERR_TOO_LARGE' });
+
+    // What was kept is a prefix of the file; the rest completes the upload.
+    const head = await tusRequest(alice, url, 'HEAD');
+    const offset = Number(head.headers.get('upload-offset'));
+    expect(offset).toBeLessThanOrEqual(bytes.length);
+    if (offset < bytes.length) {
+      const rest = await tusRequest(
+        alice,
+        url,
+        'PATCH',
+        { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
+        bytes.subarray(offset),
+      );
+      expect(rest.status).toBe(200);
+    } else {
+      expect((await tusRequest(alice, url, 'HEAD')).status).toBe(200);
+    }
+    const served = Buffer.from(await (await alice.fetch(`/${fileId}/download`)).arrayBuffer());
+    expect(sha256Hex(served)).toBe(sha256Hex(bytes));
+  });
+
   it('stores a file once: while a tus upload runs a multipart one is 409, and after it too', async () => {
     const bytes = bytesOf(3 * MiB, 36);
     const alice = server.user('alice');
