@@ -228,6 +228,55 @@ describe('tus uploads', () => {
     expect(sha256Hex(served)).toBe(sha256Hex(bytes));
   });
 
+  it('ends a stalled PATCH, keeping its bytes, when a HEAD asks for the upload; a new PATCH finishes it', async () => {
+    const bytes = bytesOf(4 * MiB, 40);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'stalled.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    const sent = 1.5 * MiB;
+    let closeBody = () => {};
+    // A client whose connection stalls after 1.5 MiB and never finishes its request.
+    const stalled = fetch(url, {
+      method: 'PATCH',
+      headers: {
+        ...TUS_HEADERS,
+        authorization: `Bearer ${alice.token}`,
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+      },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new Uint8Array(bytes.subarray(0, sent)));
+          closeBody = () => controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    await settle(300);
+
+    // The client comes back and asks where the upload stands: the stalled request is told
+    // to stop (the tus server's lock release), ends with what it received, and answers.
+    const head = await tusRequest(alice, url, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('upload-offset'))).toBe(sent);
+    const first = await stalled;
+    expect(first.status).toBe(204);
+    expect(first.headers.get('upload-offset')).toBe(String(sent));
+    closeBody();
+
+    const rest = await tusRequest(
+      alice,
+      url,
+      'PATCH',
+      { 'Upload-Offset': String(sent), 'Content-Type': 'application/offset+octet-stream' },
+      bytes.subarray(sent),
+    );
+    expect(rest.status).toBe(200);
+    expect(await rest.json()).toMatchObject({ success: true, sha256: sha256Hex(bytes) });
+    const served = Buffer.from(await (await alice.fetch(`/${fileId}/download`)).arrayBuffer());
+    expect(sha256Hex(served)).toBe(sha256Hex(bytes));
+  });
+
   it('stores a file once: while a tus upload runs a multipart one is 409, and after it too', async () => {
     const bytes = bytesOf(3 * MiB, 36);
     const alice = server.user('alice');
