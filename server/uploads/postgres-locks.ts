@@ -13,7 +13,7 @@
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
 import type pg from 'pg';
 import { advisoryKey } from '../store/postgres-store.js';
-import { renewedPass, type UploadGate, type UploadPass } from './upload-gate.js';
+import { newGeneration, renewedPass, type UploadGate, type UploadPass } from './upload-gate.js';
 
 /** Options of {@link PostgresLocker} and {@link PostgresUploadGate}. */
 export interface PostgresLocksOptions {
@@ -304,32 +304,39 @@ const GATE_SCHEMA = `CREATE UNLOGGED TABLE IF NOT EXISTS ${GATE_TABLE} (
   file_id TEXT PRIMARY KEY,
   holder TEXT NOT NULL,
   takes INTEGER NOT NULL,
-  expires_at TIMESTAMPTZ NOT NULL
+  expires_at TIMESTAMPTZ NOT NULL,
+  generation TEXT NOT NULL DEFAULT ''
 )`;
+
+/** The generation column, for a table created before it existed. */
+const GATE_GENERATION = `ALTER TABLE ${GATE_TABLE} ADD COLUMN IF NOT EXISTS generation TEXT NOT NULL DEFAULT ''`;
 
 /**
  * Takes or re-takes the gate of $1 for holder $2 for $3 ms, counting the takes; an
  * entry of another holder that expired is taken over. No row back: another holder has it.
  */
-const GATE_ENTER = `INSERT INTO ${GATE_TABLE} AS gate (file_id, holder, takes, expires_at)
-VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
+const GATE_ENTER = `INSERT INTO ${GATE_TABLE} AS gate (file_id, holder, takes, expires_at, generation)
+VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond', $4)
 ON CONFLICT (file_id) DO UPDATE SET
   holder = EXCLUDED.holder,
   takes = CASE WHEN gate.expires_at > clock_timestamp() THEN gate.takes + 1 ELSE 1 END,
+  generation = CASE WHEN gate.expires_at > clock_timestamp() THEN gate.generation
+    ELSE EXCLUDED.generation END,
   expires_at = EXCLUDED.expires_at
 WHERE gate.holder = EXCLUDED.holder OR gate.expires_at <= clock_timestamp()
-RETURNING takes`;
+RETURNING generation`;
 
-/** Gives back one take of $1 by $2; the count it leaves comes back. */
+/** Gives back one take of $1 by $2 in generation $3; the count it leaves comes back. */
 const GATE_LEAVE = `UPDATE ${GATE_TABLE} SET takes = takes - 1
-WHERE file_id = $1 AND holder = $2 RETURNING takes`;
+WHERE file_id = $1 AND holder = $2 AND generation = $3 RETURNING takes`;
 
 /** Deletes the entry whose last take was given back, unless the holder took it again meanwhile. */
-const GATE_DELETE = `DELETE FROM ${GATE_TABLE} WHERE file_id = $1 AND holder = $2 AND takes <= 0`;
+const GATE_DELETE = `DELETE FROM ${GATE_TABLE}
+WHERE file_id = $1 AND holder = $2 AND generation = $3 AND takes <= 0`;
 
-/** Renews the entry of $1 while holder $2 has it. */
+/** Renews the entry of $1 while holder $2 has it in generation $4. */
 const GATE_RENEW = `UPDATE ${GATE_TABLE} SET expires_at = clock_timestamp() + $3 * interval '1 millisecond'
-WHERE file_id = $1 AND holder = $2`;
+WHERE file_id = $1 AND holder = $2 AND generation = $4`;
 
 /** An {@link UploadGate} in PostgreSQL: one upload per file across every node. */
 export class PostgresUploadGate implements UploadGate {
@@ -350,14 +357,21 @@ export class PostgresUploadGate implements UploadGate {
   async tryAcquire(fileId: string, holder: string): Promise<UploadPass | null> {
     await this.ensureTable();
     const ttl = this.ttlMs;
-    const { rowCount } = await this.pool.query(GATE_ENTER, [fileId, holder, ttl]);
-    if (!rowCount) return null;
+    const { rows: entered } = await this.pool.query<{ generation: string }>(GATE_ENTER, [
+      fileId,
+      holder,
+      ttl,
+      newGeneration(),
+    ]);
+    const generation = entered[0]?.generation;
+    if (generation === undefined) return null;
+    const entry = [fileId, holder, generation];
     return renewedPass(
       ttl,
-      () => this.pool.query(GATE_RENEW, [fileId, holder, ttl]),
+      () => this.pool.query(GATE_RENEW, [fileId, holder, ttl, generation]),
       async () => {
-        const { rows } = await this.pool.query<{ takes: number }>(GATE_LEAVE, [fileId, holder]);
-        if (rows[0] && rows[0].takes <= 0) await this.pool.query(GATE_DELETE, [fileId, holder]);
+        const { rows } = await this.pool.query<{ takes: number }>(GATE_LEAVE, entry);
+        if (rows[0] && rows[0].takes <= 0) await this.pool.query(GATE_DELETE, entry);
       },
     );
   }
@@ -381,6 +395,7 @@ export class PostgresUploadGate implements UploadGate {
           advisoryKey(`${this.prefix}upload-gate-schema`),
         ]);
         await client.query(GATE_SCHEMA);
+        await client.query(GATE_GENERATION);
         // Entries of nodes that died and whose files were never uploaded again.
         await client.query(`DELETE FROM ${GATE_TABLE} WHERE expires_at <= clock_timestamp()`);
         await client.query('COMMIT');

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ERRORS, type Lock, type Locker, type RequestRelease } from '@tus/server';
-import { renewedPass, type UploadGate, type UploadPass } from './upload-gate.js';
+import { newGeneration, renewedPass, type UploadGate, type UploadPass } from './upload-gate.js';
 
 /** The commands used here; a node-redis client (`createClient()`) has them. */
 export interface RedisLockClient {
@@ -43,19 +43,28 @@ export interface RedisLocksOptions {
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 /** Extends `KEYS[1]` only while it still holds this holder's token. */
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
-/** Re-entrant gate: takes or re-takes KEYS[1] for holder ARGV[1], counting the takes. */
+/**
+ * Re-entrant gate: takes or re-takes KEYS[1] for holder ARGV[1] for ARGV[2] ms, counting
+ * the takes, and returns the entry's generation (ARGV[3] when the entry is new); nothing
+ * while another holder has it.
+ */
 const GATE_ENTER = `local holder = redis.call('hget', KEYS[1], 'holder')
-if holder and holder ~= ARGV[1] then return 0 end
-redis.call('hset', KEYS[1], 'holder', ARGV[1])
+if holder and holder ~= ARGV[1] then return false end
+if not holder then redis.call('hset', KEYS[1], 'holder', ARGV[1]) end
+local generation = redis.call('hget', KEYS[1], 'generation')
+if not generation then
+  generation = ARGV[3]
+  redis.call('hset', KEYS[1], 'generation', generation)
+end
 redis.call('hincrby', KEYS[1], 'count', 1)
 redis.call('pexpire', KEYS[1], ARGV[2])
-return 1`;
-/** Gives back one take of KEYS[1]; the last one deletes it. */
-const GATE_LEAVE = `if redis.call('hget', KEYS[1], 'holder') ~= ARGV[1] then return 0 end
+return generation`;
+/** Gives back one take of KEYS[1] by holder ARGV[1] of generation ARGV[2]; the last one deletes it. */
+const GATE_LEAVE = `if redis.call('hget', KEYS[1], 'holder') ~= ARGV[1] or redis.call('hget', KEYS[1], 'generation') ~= ARGV[2] then return 0 end
 if redis.call('hincrby', KEYS[1], 'count', -1) <= 0 then redis.call('del', KEYS[1]) end
 return 1`;
-/** Renews KEYS[1] while holder ARGV[1] has it. */
-const GATE_RENEW = `if redis.call('hget', KEYS[1], 'holder') == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+/** Renews KEYS[1] for ARGV[3] ms while holder ARGV[1] has it in generation ARGV[2]. */
+const GATE_RENEW = `if redis.call('hget', KEYS[1], 'holder') == ARGV[1] and redis.call('hget', KEYS[1], 'generation') == ARGV[2] then return redis.call('pexpire', KEYS[1], ARGV[3]) else return 0 end`;
 
 /** Delay between attempts to take a held tus lock. */
 const RETRY_MS = 50;
@@ -153,13 +162,16 @@ export class RedisUploadGate implements UploadGate {
   async tryAcquire(fileId: string, holder: string): Promise<UploadPass | null> {
     const key = `${this.prefix}upload-gate:${fileId}`;
     const ttl = String(this.ttlMs);
-    const entered = await this.client.eval(GATE_ENTER, { keys: [key], arguments: [holder, ttl] });
-    if (entered !== 1) return null;
+    const generation = await this.client.eval(GATE_ENTER, {
+      keys: [key],
+      arguments: [holder, ttl, newGeneration()],
+    });
+    if (typeof generation !== 'string') return null;
     return renewedPass(
       this.ttlMs,
-      () => this.client.eval(GATE_RENEW, { keys: [key], arguments: [holder, ttl] }),
+      () => this.client.eval(GATE_RENEW, { keys: [key], arguments: [holder, generation, ttl] }),
       async () => {
-        await this.client.eval(GATE_LEAVE, { keys: [key], arguments: [holder] });
+        await this.client.eval(GATE_LEAVE, { keys: [key], arguments: [holder, generation] });
       },
     );
   }

@@ -6,10 +6,20 @@
  * The default gate lives in this process's memory; across nodes the acceptance step
  * still lets only the first stored copy stand.
  */
+import { randomBytes } from 'node:crypto';
 
 /** Held by the one upload that may write a file's bytes; release it exactly once. */
 export interface UploadPass {
   release(): Promise<void>;
+}
+
+/**
+ * A new id for a gate entry shared by several nodes. A holder whose entry lapsed (its
+ * renewals failed for a whole time to live) and who takes the gate again gets a new
+ * generation, so the passes of the lapsed one can neither renew nor end the new one.
+ */
+export function newGeneration(): string {
+  return randomBytes(16).toString('hex');
 }
 
 /**

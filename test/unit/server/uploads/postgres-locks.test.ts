@@ -253,6 +253,27 @@ describe('PostgreSQL upload locks', () => {
     expect(rows).toEqual([]);
   });
 
+  it('keeps a holder that took the gate again after its entry lapsed from being ended by its old pass', async () => {
+    const gateA = new PostgresUploadGate({ pool: connect() });
+    const gateB = new PostgresUploadGate({ pool: connect() });
+    const lapsed = await gateA.tryAcquire('file-5', 'holder-x');
+    expect(lapsed).not.toBeNull();
+    // Its renewals could not reach the database for a whole time to live.
+    await admin.query(
+      `UPDATE chat_files_upload_gates SET expires_at = clock_timestamp() - interval '1 second'
+       WHERE file_id = 'file-5'`,
+    );
+    const retaken = await gateA.tryAcquire('file-5', 'holder-x');
+    expect(retaken).not.toBeNull();
+    await lapsed!.release();
+    // The new entry still stands: nobody else gets in until the holder lets go.
+    expect(await gateB.tryAcquire('file-5', 'holder-y')).toBeNull();
+    await retaken!.release();
+    const other = await gateB.tryAcquire('file-5', 'holder-y');
+    expect(other).not.toBeNull();
+    await other!.release();
+  });
+
   it('gives the gate of a node that died to another holder once its time to live runs out', async () => {
     const poolA = connect();
     const gateA = new PostgresUploadGate({ pool: poolA, ttlMs: 300 });

@@ -87,6 +87,25 @@ describe('Redis upload locks', () => {
     await other!.release();
   });
 
+  it('keeps a holder that took the gate again after its entry lapsed from being ended by its old pass', async () => {
+    const client = await connect();
+    const gateA = new RedisUploadGate({ client });
+    const gateB = new RedisUploadGate({ client: await connect() });
+    const lapsed = await gateA.tryAcquire('file-5', 'holder-x');
+    expect(lapsed).not.toBeNull();
+    // Its renewals could not reach Redis for a whole time to live: the entry expired.
+    await client.del('chat-files:upload-gate:file-5');
+    const retaken = await gateA.tryAcquire('file-5', 'holder-x');
+    expect(retaken).not.toBeNull();
+    await lapsed!.release();
+    // The new entry still stands: nobody else gets in until the holder lets go.
+    expect(await gateB.tryAcquire('file-5', 'holder-y')).toBeNull();
+    await retaken!.release();
+    const other = await gateB.tryAcquire('file-5', 'holder-y');
+    expect(other).not.toBeNull();
+    await other!.release();
+  });
+
   it('serves a tus upload through a server that uses them', async () => {
     const { client, locker } = await node();
     const server = await startBareServer({
