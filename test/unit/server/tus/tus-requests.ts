@@ -42,6 +42,31 @@ export function tusRequest(
   });
 }
 
+/**
+ * A PATCH at `offset` as `user`, with an `Upload-Checksum` when one is given. A stream body
+ * is sent as it comes (chunked, without a length), as a client that does not know it.
+ */
+export function tusPatch(
+  user: BareUser,
+  url: string,
+  offset: number,
+  body: Buffer | ReadableStream<Uint8Array>,
+  checksum?: string,
+) {
+  return fetch(url, {
+    method: 'PATCH',
+    headers: {
+      ...TUS_HEADERS,
+      authorization: `Bearer ${user.token}`,
+      'Upload-Offset': String(offset),
+      'Content-Type': 'application/offset+octet-stream',
+      ...(checksum ? { 'Upload-Checksum': checksum } : {}),
+    },
+    body: Buffer.isBuffer(body) ? new Uint8Array(body) : body,
+    duplex: 'half',
+  } as RequestInit);
+}
+
 /** Creates an upload by hand and returns its absolute URL. */
 export async function createUpload(
   server: BareServer,

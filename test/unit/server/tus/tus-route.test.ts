@@ -13,7 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBareServer, type BareServer } from '../support/bare-server.js';
 import { bytesOf, settle, sha256Hex } from '../support/helpers.js';
 import { uploadBytes } from '../support/upload.js';
-import { createUpload, share, TUS_HEADERS, tusRequest, tusUpload } from './tus-requests.js';
+import {
+  createUpload,
+  share,
+  TUS_HEADERS,
+  tusPatch,
+  tusRequest,
+  tusUpload,
+} from './tus-requests.js';
 
 const MiB = 1024 * 1024;
 
@@ -115,13 +122,7 @@ describe('tus uploads', () => {
     const alice = server.user('alice');
     const fileId = await share(alice, bytes, 'ended.bin');
     const { url } = await createUpload(server, alice, fileId, bytes.length);
-    const patch = await tusRequest(
-      alice,
-      url,
-      'PATCH',
-      { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' },
-      bytes.subarray(0, 100_000),
-    );
+    const patch = await tusPatch(alice, url, 0, bytes.subarray(0, 100_000));
     expect(patch.status).toBe(204);
     expect(patch.headers.get('upload-offset')).toBe('100000');
     const id = url.split('/').pop()!;
@@ -142,17 +143,7 @@ describe('tus uploads', () => {
     const part = bytes.subarray(0, 50_000);
     const digest = (data: Buffer) => `sha256 ${createHash('sha256').update(data).digest('base64')}`;
     const patch = (data: Buffer, checksum: string, offset: number) =>
-      tusRequest(
-        alice,
-        url,
-        'PATCH',
-        {
-          'Upload-Offset': String(offset),
-          'Content-Type': 'application/offset+octet-stream',
-          'Upload-Checksum': checksum,
-        },
-        data,
-      );
+      tusPatch(alice, url, offset, data, checksum);
     const wrong = await patch(part, digest(bytes.subarray(1, 50_001)), 0);
     expect(wrong.status).toBe(460);
     expect((await tusRequest(alice, url, 'HEAD')).headers.get('upload-offset')).toBe('0');
@@ -188,23 +179,18 @@ describe('tus uploads', () => {
     const { url } = await createUpload(server, alice, fileId, bytes.length);
     // A chunked body (fetch sends a stream without a length): the whole file and 1 MiB more.
     const chunks = [bytes.subarray(0, 2 * MiB), bytes.subarray(2 * MiB), bytesOf(MiB, 39)];
-    const tooLong = await fetch(url, {
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        authorization: `Bearer ${alice.token}`,
-        'Upload-Offset': '0',
-        'Content-Type': 'application/offset+octet-stream',
-      },
-      body: new ReadableStream<Uint8Array>({
+    const tooLong = await tusPatch(
+      alice,
+      url,
+      0,
+      new ReadableStream<Uint8Array>({
         pull(controller) {
           const next = chunks.shift();
           if (next) controller.enqueue(new Uint8Array(next));
           else controller.close();
         },
       }),
-      duplex: 'half',
-    } as RequestInit);
+    );
     expect(tooLong.status).toBe(413);
     expect(await tooLong.json()).toMatchObject({ code: 'ERR_TOO_LARGE' });
 
@@ -213,14 +199,7 @@ describe('tus uploads', () => {
     const offset = Number(head.headers.get('upload-offset'));
     expect(offset).toBeLessThanOrEqual(bytes.length);
     if (offset < bytes.length) {
-      const rest = await tusRequest(
-        alice,
-        url,
-        'PATCH',
-        { 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
-        bytes.subarray(offset),
-      );
-      expect(rest.status).toBe(200);
+      expect((await tusPatch(alice, url, offset, bytes.subarray(offset))).status).toBe(200);
     } else {
       expect((await tusRequest(alice, url, 'HEAD')).status).toBe(200);
     }
@@ -236,22 +215,17 @@ describe('tus uploads', () => {
     const sent = 1.5 * MiB;
     let closeBody = () => {};
     // A client whose connection stalls after 1.5 MiB and never finishes its request.
-    const stalled = fetch(url, {
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        authorization: `Bearer ${alice.token}`,
-        'Upload-Offset': '0',
-        'Content-Type': 'application/offset+octet-stream',
-      },
-      body: new ReadableStream<Uint8Array>({
+    const stalled = tusPatch(
+      alice,
+      url,
+      0,
+      new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(new Uint8Array(bytes.subarray(0, sent)));
           closeBody = () => controller.close();
         },
       }),
-      duplex: 'half',
-    } as RequestInit);
+    );
     await settle(300);
 
     // The client comes back and asks where the upload stands: the stalled request is told
@@ -264,13 +238,7 @@ describe('tus uploads', () => {
     expect(first.headers.get('upload-offset')).toBe(String(sent));
     closeBody();
 
-    const rest = await tusRequest(
-      alice,
-      url,
-      'PATCH',
-      { 'Upload-Offset': String(sent), 'Content-Type': 'application/offset+octet-stream' },
-      bytes.subarray(sent),
-    );
+    const rest = await tusPatch(alice, url, sent, bytes.subarray(sent));
     expect(rest.status).toBe(200);
     expect(await rest.json()).toMatchObject({ success: true, sha256: sha256Hex(bytes) });
     const served = Buffer.from(await (await alice.fetch(`/${fileId}/download`)).arrayBuffer());
@@ -291,17 +259,7 @@ describe('tus uploads', () => {
         controller.close();
       },
     });
-    const slow = fetch(url, {
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        authorization: `Bearer ${alice.token}`,
-        'Upload-Offset': '0',
-        'Content-Type': 'application/offset+octet-stream',
-      },
-      body,
-      duplex: 'half',
-    } as RequestInit);
+    const slow = tusPatch(alice, url, 0, body);
     await settle(200);
     const multipart = await uploadBytes(alice, fileId, bytes);
     expect(multipart).toMatchObject({ status: 409, body: { code: 'ERR_CONFLICT' } });

@@ -25,24 +25,9 @@ import { writeScope } from '../../../../server/tus/tus-writes.js';
 import { startS3, type TestS3 } from '../../../support/s3.js';
 import { startBareServer, type BareServer, type BareUser } from '../support/bare-server.js';
 import { bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
-import { createUpload, share, tusUpload, tusRequest } from './tus-requests.js';
+import { createUpload, share, tusPatch, tusUpload, tusRequest } from './tus-requests.js';
 
 const MiB = 1024 * 1024;
-
-/** A PATCH of `data` at `offset`, with an `Upload-Checksum` when one is given. */
-function patch(user: BareUser, url: string, offset: number, data: Buffer, checksum?: string) {
-  return tusRequest(
-    user,
-    url,
-    'PATCH',
-    {
-      'Upload-Offset': String(offset),
-      'Content-Type': 'application/offset+octet-stream',
-      ...(checksum ? { 'Upload-Checksum': checksum } : {}),
-    },
-    data,
-  );
-}
 
 const sha256Header = (data: Buffer) =>
   `sha256 ${createHash('sha256').update(data).digest('base64')}`;
@@ -153,16 +138,16 @@ describe('tus uploads on S3 storage', () => {
     const url = await newUpload(alice, fileId, bytes.length);
     const head = bytes.subarray(0, 100_000);
     const rest = bytes.subarray(100_000);
-    expect((await patch(alice, url, 0, head, sha256Header(head))).status).toBe(204);
+    expect((await tusPatch(alice, url, 0, head, sha256Header(head))).status).toBe(204);
     expect(await offsetOf(alice, url)).toBe(100_000);
 
     // More than a part, with the checksum of other bytes: nothing of it is kept, and the
     // tail the first PATCH left is still there.
-    const wrong = await patch(alice, url, 100_000, rest, sha256Header(bytes.subarray(1)));
+    const wrong = await tusPatch(alice, url, 100_000, rest, sha256Header(bytes.subarray(1)));
     expect(wrong.status).toBe(460);
     expect(await offsetOf(alice, url)).toBe(100_000);
 
-    const right = await patch(alice, url, 100_000, rest, sha256Header(rest));
+    const right = await tusPatch(alice, url, 100_000, rest, sha256Header(rest));
     expect(right.status).toBe(200);
     expect(await right.json()).toMatchObject({ success: true, sha256: sha256Hex(bytes) });
     const download = await alice.fetch(`/${fileId}/download`);
@@ -177,7 +162,7 @@ describe('tus uploads on S3 storage', () => {
     const url = await newUpload(alice, fileId, bytes.length);
     const id = url.split('/').pop()!;
     // One full part and a tail.
-    expect((await patch(alice, url, 0, bytes.subarray(0, 9 * MiB))).status).toBe(204);
+    expect((await tusPatch(alice, url, 0, bytes.subarray(0, 9 * MiB))).status).toBe(204);
     expect(await offsetOf(alice, url)).toBe(9 * MiB);
     expect((await tusKeys()).sort()).toEqual([`tus/${id}.info`, `tus/${id}.part`]);
     expect(await s3.pendingUploads()).toBe(1);
@@ -195,7 +180,7 @@ describe('tus uploads on S3 storage', () => {
     const blobsBefore = await blobKeys();
     const url = await newUpload(alice, fileId, bytes.length);
     const other = bytesOf(bytes.length, 45);
-    const last = await patch(alice, url, 0, other);
+    const last = await tusPatch(alice, url, 0, other);
     expect(last.status).toBe(400);
     expect(await last.json()).toMatchObject({ code: 'ERR_INTEGRITY' });
     expect(await tusKeys()).toEqual([]);

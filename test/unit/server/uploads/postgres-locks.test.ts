@@ -14,6 +14,7 @@ import { PostgresLocker, PostgresUploadGate } from '../../../../server/uploads/p
 import { createDatabase, startPostgres, type TestService } from '../../../support/services.js';
 import { bareHostState, startBareServer, type BareServer } from '../support/bare-server.js';
 import { ack, bytesOf, manifestOf, settle } from '../support/helpers.js';
+import { sharedUploadGateContract } from './upload-gate.contract.js';
 
 const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
 
@@ -234,45 +235,22 @@ describe('PostgreSQL upload locks', () => {
     await next.unlock();
   });
 
-  it('lets one holder through the upload gate of a file, re-entrantly, on every node', async () => {
-    const gateA = new PostgresUploadGate({ pool: connect() });
-    const gateB = new PostgresUploadGate({ pool: connect() });
-    const first = await gateA.tryAcquire('file-1', 'holder-x');
-    expect(first).not.toBeNull();
-    expect(await gateB.tryAcquire('file-1', 'holder-y')).toBeNull();
-    const again = await gateB.tryAcquire('file-1', 'holder-x');
-    expect(again).not.toBeNull();
-    await first!.release();
-    await first!.release();
-    expect(await gateB.tryAcquire('file-1', 'holder-y')).toBeNull();
-    await again!.release();
-    const other = await gateB.tryAcquire('file-1', 'holder-y');
-    expect(other).not.toBeNull();
-    await other!.release();
-    const { rows } = await admin.query('SELECT * FROM chat_files_upload_gates');
-    expect(rows).toEqual([]);
-  });
-
-  it('keeps a holder that took the gate again after its entry lapsed from being ended by its old pass', async () => {
-    const gateA = new PostgresUploadGate({ pool: connect() });
-    const gateB = new PostgresUploadGate({ pool: connect() });
-    const lapsed = await gateA.tryAcquire('file-5', 'holder-x');
-    expect(lapsed).not.toBeNull();
-    // Its renewals could not reach the database for a whole time to live.
-    await admin.query(
-      `UPDATE chat_files_upload_gates SET expires_at = clock_timestamp() - interval '1 second'
-       WHERE file_id = 'file-5'`,
-    );
-    const retaken = await gateA.tryAcquire('file-5', 'holder-x');
-    expect(retaken).not.toBeNull();
-    await lapsed!.release();
-    // The new entry still stands: nobody else gets in until the holder lets go.
-    expect(await gateB.tryAcquire('file-5', 'holder-y')).toBeNull();
-    await retaken!.release();
-    const other = await gateB.tryAcquire('file-5', 'holder-y');
-    expect(other).not.toBeNull();
-    await other!.release();
-  });
+  sharedUploadGateContract(() => ({
+    node: () => new PostgresUploadGate({ pool: connect() }),
+    lapse: async (fileId) => {
+      await admin.query(
+        `UPDATE chat_files_upload_gates SET expires_at = clock_timestamp() - interval '1 second'
+         WHERE file_id = $1`,
+        [fileId],
+      );
+    },
+    entries: async () => {
+      const { rows } = await admin.query<{ file_id: string }>(
+        'SELECT file_id FROM chat_files_upload_gates',
+      );
+      return rows.map((row) => row.file_id);
+    },
+  }));
 
   it('gives the gate of a node that died to another holder once its time to live runs out', async () => {
     const poolA = connect();

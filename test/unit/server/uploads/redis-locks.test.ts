@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLocker, RedisUploadGate } from '../../../../server/uploads/redis-locks.js';
 import { startRedis, type TestService } from '../../../support/services.js';
 import { startBareServer } from '../support/bare-server.js';
+import { sharedUploadGateContract } from './upload-gate.contract.js';
 import { ack, bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
 
 describe('Redis upload locks', () => {
@@ -71,40 +72,19 @@ describe('Redis upload locks', () => {
     await next.unlock();
   });
 
-  it('lets one holder through the upload gate of a file, re-entrantly, on every node', async () => {
-    const gateA = new RedisUploadGate({ client: await connect() });
-    const gateB = new RedisUploadGate({ client: await connect() });
-    const first = await gateA.tryAcquire('file-1', 'holder-x');
-    expect(first).not.toBeNull();
-    expect(await gateB.tryAcquire('file-1', 'holder-y')).toBeNull();
-    const again = await gateB.tryAcquire('file-1', 'holder-x');
-    expect(again).not.toBeNull();
-    await first!.release();
-    expect(await gateB.tryAcquire('file-1', 'holder-y')).toBeNull();
-    await again!.release();
-    const other = await gateB.tryAcquire('file-1', 'holder-y');
-    expect(other).not.toBeNull();
-    await other!.release();
-  });
-
-  it('keeps a holder that took the gate again after its entry lapsed from being ended by its old pass', async () => {
-    const client = await connect();
-    const gateA = new RedisUploadGate({ client });
-    const gateB = new RedisUploadGate({ client: await connect() });
-    const lapsed = await gateA.tryAcquire('file-5', 'holder-x');
-    expect(lapsed).not.toBeNull();
-    // Its renewals could not reach Redis for a whole time to live: the entry expired.
-    await client.del('chat-files:upload-gate:file-5');
-    const retaken = await gateA.tryAcquire('file-5', 'holder-x');
-    expect(retaken).not.toBeNull();
-    await lapsed!.release();
-    // The new entry still stands: nobody else gets in until the holder lets go.
-    expect(await gateB.tryAcquire('file-5', 'holder-y')).toBeNull();
-    await retaken!.release();
-    const other = await gateB.tryAcquire('file-5', 'holder-y');
-    expect(other).not.toBeNull();
-    await other!.release();
-  });
+  sharedUploadGateContract(() => ({
+    node: async () => new RedisUploadGate({ client: await connect() }),
+    // The entry expired: Redis dropped it.
+    lapse: async (fileId) => {
+      const client = await connect();
+      await client.del(`chat-files:upload-gate:${fileId}`);
+    },
+    entries: async () => {
+      const client = await connect();
+      const keys = await client.keys('chat-files:upload-gate:*');
+      return keys.map((key) => key.slice('chat-files:upload-gate:'.length));
+    },
+  }));
 
   it('serves a tus upload through a server that uses them', async () => {
     const { client, locker } = await node();
