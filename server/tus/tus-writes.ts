@@ -98,7 +98,11 @@ export class DirectBody {
       start: (controller) => {
         this.endWeb = () => {
           this.endWeb = () => undefined;
-          controller.close();
+          try {
+            controller.close();
+          } catch {
+            // `@tus/server` already gave up on the body (its write failed): nothing to end.
+          }
         };
       },
     });
@@ -129,6 +133,7 @@ export class DirectBody {
       if (!request.readableEnded) stop();
     });
     handed.once('end', stop);
+    handed.once('error', stop);
     handed.resume();
     request.pipe(body);
     return body;
