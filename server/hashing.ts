@@ -143,10 +143,7 @@ export class ContentHasher extends Transform {
       this.headLength += part.length;
     }
     this.push(chunk);
-    this.session.update(chunk).then(
-      () => callback(),
-      (error: unknown) => callback(error as Error),
-    );
+    this.session.write(chunk, callback);
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {

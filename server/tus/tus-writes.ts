@@ -277,10 +277,7 @@ export class BodyTap extends Transform {
       running.head.push(part);
       running.headLength += part.length;
     }
-    running.session.update(chunk).then(
-      () => callback(null, chunk),
-      (error: unknown) => callback(error as Error),
-    );
+    running.session.write(chunk, (error) => (error ? callback(error) : callback(null, chunk)));
   }
 
   override _flush(callback: TransformCallback): void {

@@ -93,13 +93,8 @@ let nextSessionId = 1;
 const spareBuffers: ArrayBuffer[] = [];
 const MAX_SPARE_BUFFERS = 6;
 
-function batchBuffer(bytes: number): ArrayBuffer {
-  if (bytes <= BATCH_BYTES) {
-    const spare = spareBuffers.pop();
-    if (spare) return spare;
-    return new ArrayBuffer(BATCH_BYTES);
-  }
-  return new ArrayBuffer(bytes);
+function batchBuffer(): ArrayBuffer {
+  return spareBuffers.pop() ?? new ArrayBuffer(BATCH_BYTES);
 }
 
 function returnBuffer(buffer: ArrayBuffer): void {
@@ -153,17 +148,19 @@ export function warmHashPool(): void {
 }
 
 /**
- * One file's digest, computed in a worker. Feed it with {@link update} in order (waiting
- * for each returned promise bounds the bytes in flight), then {@link finish} once.
+ * One file's digest, computed in a worker. Feed it with {@link write} or {@link update} in
+ * order (waiting until it says it can take more bounds the bytes in flight), then
+ * {@link finish} once.
  */
 export class HashSession {
   private readonly id = nextSessionId++;
   private readonly owner: PooledWorker;
-  private batch: Buffer[] = [];
-  private batchBytes = 0;
+  /** The batch being filled as bytes come, and how much of it is. */
+  private batch: ArrayBuffer | null = null;
+  private fill = 0;
   private inFlight = 0;
   private failure: Error | null = null;
-  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private waiters: Array<(error?: Error) => void> = [];
   private result: {
     resolve: (digest: SessionDigest) => void;
     reject: (error: Error) => void;
@@ -176,15 +173,35 @@ export class HashSession {
     this.owner.worker.postMessage({ type: 'start', id: this.id, pieceSize });
   }
 
-  /** Adds bytes; resolves once the session can take more. The chunk may be reused afterwards. */
-  update(chunk: Buffer): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (chunk.length === 0) return Promise.resolve();
-    this.batch.push(chunk);
-    this.batchBytes += chunk.length;
-    if (this.batchBytes >= BATCH_BYTES) this.send();
-    if (this.inFlight <= MAX_IN_FLIGHT_BYTES) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  /**
+   * Adds bytes, copying them at once (the chunk may be reused as soon as this returns,
+   * and nothing here keeps it alive), and calls `done` once the session can take more:
+   * at once when it can, so a stream pays no promise per chunk; with the error when the
+   * session failed.
+   */
+  write(chunk: Uint8Array, done: (error?: Error) => void): void {
+    if (this.failure) {
+      done(this.failure);
+      return;
+    }
+    let offset = 0;
+    while (offset < chunk.length) {
+      this.batch ??= batchBuffer();
+      const take = Math.min(BATCH_BYTES - this.fill, chunk.length - offset);
+      new Uint8Array(this.batch, this.fill, take).set(chunk.subarray(offset, offset + take));
+      this.fill += take;
+      offset += take;
+      if (this.fill === BATCH_BYTES) this.send();
+    }
+    if (this.inFlight <= MAX_IN_FLIGHT_BYTES) done();
+    else this.waiters.push(done);
+  }
+
+  /** {@link write}, resolving once the session can take more. */
+  update(chunk: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.write(chunk, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   /** Sends the rest and resolves with the digest. */
@@ -203,26 +220,20 @@ export class HashSession {
   cancel(): void {
     if (!this.owner.sessions.delete(this.id)) return;
     this.done = true;
-    this.batch = [];
+    if (this.batch) returnBuffer(this.batch);
+    this.batch = null;
     this.owner.worker.postMessage({ type: 'cancel', id: this.id });
     this.fail(new Error('hash session cancelled'));
   }
 
   private send(): void {
-    if (this.batchBytes === 0) return;
-    // One copy into a buffer the worker owns while it hashes (transferred, not cloned)
-    // and hands back afterwards.
-    const length = this.batchBytes;
-    const buffer = batchBuffer(length);
-    const target = new Uint8Array(buffer);
-    let offset = 0;
-    for (const chunk of this.batch) {
-      target.set(chunk, offset);
-      offset += chunk.length;
-    }
+    const { batch: buffer, fill: length } = this;
+    if (!buffer || length === 0) return;
+    // The batch goes to the worker (transferred, not cloned), which hands it back once
+    // hashed, to be filled again.
     this.inFlight += length;
-    this.batch = [];
-    this.batchBytes = 0;
+    this.batch = null;
+    this.fill = 0;
     this.owner.worker.postMessage({ type: 'data', id: this.id, data: buffer, length }, [buffer]);
   }
 
@@ -232,7 +243,7 @@ export class HashSession {
       returnBuffer(reply.data);
       this.inFlight -= reply.bytes;
       if (this.inFlight <= MAX_IN_FLIGHT_BYTES) {
-        for (const waiter of this.waiters.splice(0)) waiter.resolve();
+        for (const waiter of this.waiters.splice(0)) waiter();
       }
       return;
     }
@@ -244,7 +255,7 @@ export class HashSession {
   fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.waiters.splice(0)) waiter(error);
     this.result?.reject(error);
   }
 }
