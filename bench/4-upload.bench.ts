@@ -87,6 +87,8 @@ const bench: Benchmark = {
     try {
       // Peak RSS over the process's idle RSS, and CPU seconds, for every upload.
       const rss = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
+      /** Peak RSS of each upload over the RSS just before it: what one more upload costs. */
+      const rssEach = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
       const cpu = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
       /** CPU seconds per GiB of this process, the client, while it sent each upload. */
       const clientCpu = { multipart: [] as number[], tus: [] as number[], bare: [] as number[] };
@@ -101,7 +103,7 @@ const bench: Benchmark = {
         settleDisk();
         const started = performance.now();
         const clientBefore = process.cpuUsage();
-        const { result, rssOverIdle, cpuSeconds } = await target.measureMemory(send);
+        const { result, rssOverIdle, rssGrowth, cpuSeconds } = await target.measureMemory(send);
         const ms = performance.now() - started;
         const client = process.cpuUsage(clientBefore);
         clientCpu[kind].push((client.user + client.system) / 1e6 / gib);
@@ -109,6 +111,7 @@ const bench: Benchmark = {
         if (result.status !== 200)
           throw new Error(`${kind} upload: HTTP ${result.status} ${result.body}`);
         rss[kind].push(rssOverIdle);
+        rssEach[kind].push(rssGrowth);
         cpu[kind].push(cpuSeconds / gib);
         return mibPerSecond(size, ms);
       };
@@ -148,7 +151,7 @@ const bench: Benchmark = {
       await multipart();
       await tus();
       await baseline();
-      for (const record of [rss, cpu, clientCpu, wall]) {
+      for (const record of [rss, rssEach, cpu, clientCpu, wall]) {
         for (const list of Object.values(record)) list.length = 0;
       }
 
@@ -188,7 +191,12 @@ const bench: Benchmark = {
           // Lower is better; a floor of 1 MiB keeps a near-zero baseline from exploding the ratio.
           ratio: round(Math.max(bareGrowth, 1) / Math.max(growth, 1), 3),
           runs: rss[kind].length,
-          notes: { median_upload_mib: round(median(rss[kind]) / MiB, 1) },
+          notes: {
+            median_upload_mib: round(median(rss[kind]) / MiB, 1),
+            // The growth above includes what the process keeps after its first upload.
+            most_over_rss_before_upload_mib: round(Math.max(...rssEach[kind]) / MiB, 1),
+            bare_most_over_rss_before_upload_mib: round(Math.max(...rssEach.bare) / MiB, 1),
+          },
         };
       };
       const cpuResult = (kind: 'multipart' | 'tus', label: string): BenchResult => ({
