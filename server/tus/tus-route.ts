@@ -281,33 +281,30 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
   expirySweep?.unref();
 
   /**
-   * Passes a request with a body to the tus server, which sees an empty body while the
-   * store reads the Node request itself ({@link DirectBody}).
+   * Passes the request to the tus server inside the scope the checks established. The
+   * body of a request that carries one (`withBody`, with its declared checksum) is read
+   * by the store straight from the Node request, while the tus server sees an empty one
+   * ({@link DirectBody}).
    */
-  const handleWithDirectBody = async (req: Request, res: Response, body: DirectBody) => {
-    const request = new NodeRequest({ req, res });
-    Object.defineProperty(request, 'body', { value: body.web });
-    await sendNodeResponse(res, await tus.handleWeb(request));
-  };
-
-  /** Passes the request to the tus server inside the scope the checks established. */
   const forward = async (
     req: Request,
     res: Response,
     record: StoredFile,
-    upload: { checksum: Buffer | null } | null,
+    withBody: { checksum: Buffer | null } | null,
   ): Promise<void> => {
     scope.set(req, { record });
     try {
-      const pieceSize = record.manifest?.piece_size ?? config.piece_size;
-      if (!upload) {
+      if (!withBody) {
         await tus.handle(req, res);
         return;
       }
+      const pieceSize = record.manifest?.piece_size ?? config.piece_size;
       const body = new DirectBody(req, record.size);
-      await writeScope.run({ checksum: upload.checksum, pieceSize, body }, () =>
-        handleWithDirectBody(req, res, body),
-      );
+      await writeScope.run({ checksum: withBody.checksum, pieceSize, body }, async () => {
+        const request = new NodeRequest({ req, res });
+        Object.defineProperty(request, 'body', { value: body.web });
+        await sendNodeResponse(res, await tus.handleWeb(request));
+      });
     } finally {
       scope.delete(req);
     }
