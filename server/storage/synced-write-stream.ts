@@ -24,6 +24,9 @@ export function createSyncedWriteStream(
 ): WriteStream {
   let unsynced = 0;
   let syncing: Promise<void> | null = null;
+  // Linux reports a failed write-back once, to the first sync that asks: a background
+  // sync's error is kept and fails the next write, sync or close, never dropped.
+  let syncError: NodeJS.ErrnoException | null = null;
   const afterSync = (callback: () => void) => {
     if (syncing) void syncing.then(callback);
     else callback();
@@ -32,8 +35,12 @@ export function createSyncedWriteStream(
     unsynced += bytes;
     if (unsynced < SYNC_EVERY_BYTES || syncing) return;
     unsynced = 0;
-    // A failed background sync is not the write's failure: the final fsync reports it.
-    syncing = new Promise<void>((resolve) => fs.fdatasync(fd, () => resolve())).then(() => {
+    syncing = new Promise<void>((resolve) =>
+      fs.fdatasync(fd, (error) => {
+        syncError ??= error;
+        resolve();
+      }),
+    ).then(() => {
       syncing = null;
     });
   };
@@ -49,7 +56,7 @@ export function createSyncedWriteStream(
     ) {
       fs.write(fd, buffer, offset, length, position, (error, written, data) => {
         if (!error) wrote(fd, written);
-        callback(error, written, data);
+        callback(error ?? syncError, written, data);
       });
     },
     writev(
@@ -64,14 +71,14 @@ export function createSyncedWriteStream(
     ) {
       fs.writev(fd, buffers, position, (error, written, data) => {
         if (!error) wrote(fd, written);
-        callback(error, written, data);
+        callback(error ?? syncError, written, data);
       });
     },
     fsync(fd: number, callback: Callback) {
-      afterSync(() => fs.fsync(fd, callback));
+      afterSync(() => fs.fsync(fd, (error) => callback(error ?? syncError)));
     },
     close(fd: number, callback: Callback) {
-      afterSync(() => fs.close(fd, callback));
+      afterSync(() => fs.close(fd, (error) => callback(error ?? syncError)));
     },
   };
   return createWriteStream(filePath, { ...options, fs: syncedFs });

@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import { MemoryLocker, Metadata, Server, type Upload } from '@tus/server';
 import type { Request, RequestHandler, Response } from 'express';
 import { NodeRequest, sendNodeResponse } from 'srvx/node';
@@ -281,10 +282,22 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
   expirySweep?.unref();
 
   /**
+   * Has the tus server answer `req`. With a `body`, the tus server sees an empty body
+   * while the store reads the Node request itself ({@link DirectBody}).
+   */
+  const answer = async (req: Request, res: Response, body?: DirectBody): Promise<void> => {
+    const request = new NodeRequest({ req, res });
+    if (body) Object.defineProperty(request, 'body', { value: body.web });
+    const response = await tus.handleWeb(request);
+    // A response whose connection is gone never calls back from end(): its request is
+    // over all the same, and what it holds (the upload's gate) must be let go.
+    await Promise.race([sendNodeResponse(res, response), finished(res).catch(() => undefined)]);
+  };
+
+  /**
    * Passes the request to the tus server inside the scope the checks established. The
    * body of a request that carries one (`withBody`, with its declared checksum) is read
-   * by the store straight from the Node request, while the tus server sees an empty one
-   * ({@link DirectBody}).
+   * by the store straight from the Node request.
    */
   const forward = async (
     req: Request,
@@ -295,16 +308,14 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
     scope.set(req, { record });
     try {
       if (!withBody) {
-        await tus.handle(req, res);
+        await answer(req, res);
         return;
       }
       const pieceSize = record.manifest?.piece_size ?? config.piece_size;
       const body = new DirectBody(req, record.size);
-      await writeScope.run({ checksum: withBody.checksum, pieceSize, body }, async () => {
-        const request = new NodeRequest({ req, res });
-        Object.defineProperty(request, 'body', { value: body.web });
-        await sendNodeResponse(res, await tus.handleWeb(request));
-      });
+      await writeScope.run({ checksum: withBody.checksum, pieceSize, body }, () =>
+        answer(req, res, body),
+      );
     } finally {
       scope.delete(req);
     }
@@ -314,7 +325,7 @@ function buildTusEndpoint(ctx: ServerContext): TusEndpoint {
     res.set('Tus-Resumable', TUS_VERSION);
     if (req.method === 'OPTIONS') {
       res.set('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHM);
-      await tus.handle(req, res);
+      await answer(req, res);
       return;
     }
     await ctx.ready;

@@ -136,6 +136,9 @@ export class DirectBody {
     handed.once('error', stop);
     handed.resume();
     request.pipe(body);
+    // A request destroyed before now (answered 408 while it waited for the upload's lock)
+    // sends neither 'error' nor 'close' again.
+    if (request.destroyed && !request.readableEnded) stop();
     return body;
   }
 
@@ -281,6 +284,8 @@ export class BodyTap extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
+    // The upload may wait a while for its next request: its running digest holds no batch.
+    this.running?.session.flush();
     if (this.digest && this.expected && !this.digest.digest().equals(this.expected)) {
       this.mismatched = true;
       const error = new Error('the body does not match its Upload-Checksum');

@@ -204,6 +204,14 @@ export class HashSession {
     );
   }
 
+  /**
+   * Hands the bytes gathered so far to the worker now rather than when the batch is full,
+   * so a session that waits for more (a tus upload between two requests) holds no batch.
+   */
+  flush(): void {
+    if (!this.failure && !this.done) this.send();
+  }
+
   /** Sends the rest and resolves with the digest. */
   finish(): Promise<SessionDigest> {
     if (this.failure) return Promise.reject(this.failure);

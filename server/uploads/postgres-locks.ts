@@ -316,14 +316,14 @@ const GATE_GENERATION = `ALTER TABLE ${GATE_TABLE} ADD COLUMN IF NOT EXISTS gene
  * entry of another holder that expired is taken over. No row back: another holder has it.
  */
 const GATE_ENTER = `INSERT INTO ${GATE_TABLE} AS gate (file_id, holder, takes, expires_at, generation)
-VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond', $4)
+VALUES ($1, $2, 1, statement_timestamp() + $3 * interval '1 millisecond', $4)
 ON CONFLICT (file_id) DO UPDATE SET
   holder = EXCLUDED.holder,
-  takes = CASE WHEN gate.expires_at > clock_timestamp() THEN gate.takes + 1 ELSE 1 END,
-  generation = CASE WHEN gate.expires_at > clock_timestamp() THEN gate.generation
+  takes = CASE WHEN gate.expires_at > statement_timestamp() THEN gate.takes + 1 ELSE 1 END,
+  generation = CASE WHEN gate.expires_at > statement_timestamp() THEN gate.generation
     ELSE EXCLUDED.generation END,
   expires_at = EXCLUDED.expires_at
-WHERE gate.holder = EXCLUDED.holder OR gate.expires_at <= clock_timestamp()
+WHERE gate.holder = EXCLUDED.holder OR gate.expires_at <= statement_timestamp()
 RETURNING generation`;
 
 /** Gives back one take of $1 by $2 in generation $3; the count it leaves comes back. */

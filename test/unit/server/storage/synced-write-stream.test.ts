@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import fs, { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSyncedWriteStream } from '../../../../server/storage/synced-write-stream.js';
 import { bytesOf } from '../support/helpers.js';
@@ -23,14 +24,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Writes `chunks` in order, waiting for the stream when it asks to. */
-async function writeAll(stream: fs.WriteStream, chunks: Buffer[]): Promise<void> {
-  for (const chunk of chunks) {
-    if (!stream.write(chunk))
-      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-  }
-  stream.end();
-  await finished(stream);
+/** Writes `chunks` in order and waits until the file is closed; rejects with the stream's error. */
+function writeAll(stream: fs.WriteStream, chunks: Buffer[]): Promise<void> {
+  return pipeline(Readable.from(chunks), stream);
 }
 
 describe('createSyncedWriteStream', () => {
@@ -79,9 +75,26 @@ describe('createSyncedWriteStream', () => {
     }) as typeof fs.fdatasync);
     const stream = createSyncedWriteStream(path.join(dir, 'blob'), { flags: 'wx' });
     stream.once('close', () => events.push('closed'));
-    // `finished` waits for the file to be closed.
+    // The pipeline waits for the file to be closed.
     await writeAll(stream, [bytesOf(33 * MiB, 72)]);
     expect(events).toEqual(['sync started', 'sync done', 'closed']);
+  });
+
+  it('fails the stream when a background sync reports a write-back error, which a later fsync would not', async () => {
+    vi.spyOn(fs, 'fdatasync').mockImplementation(((
+      _fd: number,
+      callback: (error: NodeJS.ErrnoException | null) => void,
+    ) => {
+      callback(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    }) as typeof fs.fdatasync);
+    const stream = createSyncedWriteStream(path.join(dir, 'blob'), { flags: 'wx', flush: true });
+    const chunk = bytesOf(MiB, 73);
+    await expect(
+      writeAll(
+        stream,
+        Array.from({ length: 40 }, () => chunk),
+      ),
+    ).rejects.toMatchObject({ code: 'EIO' });
   });
 
   it('writes at the given offset of an existing file, as a resumed upload does', async () => {

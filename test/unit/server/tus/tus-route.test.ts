@@ -294,6 +294,38 @@ describe('tus uploads that stall', () => {
   });
   afterAll(() => server.close());
 
+  it('lets go of the file when a client drops its connection mid-PATCH, keeping the bytes that arrived', async () => {
+    const bytes = bytesOf(2 * MiB, 41);
+    const alice = server.user('alice');
+    const fileId = await share(alice, bytes, 'dropped.bin');
+    const { url } = await createUpload(server, alice, fileId, bytes.length);
+    const target = new URL(url);
+    const req = request({
+      host: target.hostname,
+      port: target.port,
+      path: target.pathname,
+      method: 'PATCH',
+      headers: {
+        ...TUS_HEADERS,
+        authorization: `Bearer ${alice.token}`,
+        'Upload-Offset': '0',
+        'Content-Type': 'application/offset+octet-stream',
+        'Content-Length': String(bytes.length),
+      },
+    });
+    req.on('error', () => undefined);
+    req.write(bytes.subarray(0, MiB));
+    await settle(300);
+    req.destroy();
+    await settle(300);
+
+    const head = await tusRequest(alice, url, 'HEAD');
+    expect(Number(head.headers.get('upload-offset'))).toBeGreaterThan(0);
+    // The dropped request no longer holds the file: another upload of it goes through.
+    const multipart = await uploadBytes(alice, fileId, bytes);
+    expect(multipart.status).toBe(200);
+  });
+
   it('answers a PATCH that stops sending with 408 and keeps the bytes that arrived', async () => {
     const bytes = bytesOf(400_000, 38);
     const alice = server.user('alice');
@@ -330,5 +362,7 @@ describe('tus uploads that stall', () => {
     await settle(100);
     const head = await tusRequest(alice, url, 'HEAD');
     expect(head.headers.get('upload-offset')).toBe('100000');
+    // The stalled request no longer holds the file.
+    expect((await uploadBytes(alice, fileId, bytes)).status).toBe(200);
   });
 });

@@ -39,6 +39,24 @@ describe('HashSession', () => {
     });
   });
 
+  it('gives the same digests when the bytes so far are handed over early, as between two requests', async () => {
+    const bytes = bytesOf(3 * 1024 * 1024 + 5, 57);
+    const session = new HashSession(1024 * 1024);
+    for (const [start, end] of [
+      [0, 700_001],
+      [700_001, 2_500_000],
+      [2_500_000, bytes.length],
+    ]) {
+      await session.update(bytes.subarray(start, end));
+      session.flush();
+    }
+    expect(await session.finish()).toEqual({
+      sha256: hex('sha256', bytes),
+      md5: hex('md5', bytes),
+      pieces: manifestOf(bytes, 1024 * 1024).pieces,
+    });
+  });
+
   it('keeps the other sessions intact when one is cancelled half way', async () => {
     const kept = bytesOf(2 * 1024 * 1024, 55);
     const dropped = new HashSession(1024 * 1024);
