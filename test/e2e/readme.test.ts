@@ -124,11 +124,12 @@ describe('README.md', () => {
       await page.goto(app!.url);
       await page.getByPlaceholder('Your name').fill(name);
       await page.getByPlaceholder('Your name').press('Enter');
-      // Signed in: connect() made the page's client.
+      // Signed in: connect() made the page's client. The form's answer reloads the page, so
+      // the check may run before the new page has loaded the SDK.
       await page.waitForFunction(
         () =>
-          (window as unknown as { ChatFilesSDK: { ChatFiles: { default: unknown } } }).ChatFilesSDK
-            .ChatFiles.default !== null,
+          ((window as unknown as { ChatFilesSDK?: { ChatFiles?: { default: unknown } } })
+            .ChatFilesSDK?.ChatFiles?.default ?? null) !== null,
       );
       return page;
     };
