@@ -2,6 +2,7 @@
  * Requests of the tus tests: a share to upload into, raw tus requests with the protocol
  * header and a bearer token, an upload created by hand, and one by tus-js-client.
  */
+import { request } from 'node:http';
 import * as tus from 'tus-js-client';
 import type { BareServer, BareUser } from '../support/bare-server.js';
 import { ack, manifestOf } from '../support/helpers.js';
@@ -65,6 +66,45 @@ export function tusPatch(
     body: Buffer.isBuffer(body) ? new Uint8Array(body) : body,
     duplex: 'half',
   } as RequestInit);
+}
+
+/**
+ * A PATCH of `length` bytes at `offset` whose body the test writes piece by piece (and
+ * may stall or cut off): the request, and its answer once one comes.
+ */
+export function openPatch(url: string, token: string, offset: number, length: number) {
+  const target = new URL(url);
+  const req = request({
+    host: target.hostname,
+    port: target.port,
+    path: target.pathname,
+    method: 'PATCH',
+    headers: {
+      ...TUS_HEADERS,
+      authorization: `Bearer ${token}`,
+      'Upload-Offset': String(offset),
+      'Content-Type': 'application/offset+octet-stream',
+      'Content-Length': String(length),
+    },
+  });
+  const answer = new Promise<{ status: number; offset: string | undefined; body: string }>(
+    (resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode!,
+            offset: res.headers['upload-offset'] as string | undefined,
+            body,
+          }),
+        );
+      });
+      req.on('error', reject);
+    },
+  );
+  return { req, answer };
 }
 
 /** Creates an upload by hand and returns its absolute URL. */

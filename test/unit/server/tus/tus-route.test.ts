@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { bytesOf, settle, sha256Hex } from '../support/helpers.js';
 import { uploadBytes } from '../support/upload.js';
 import {
   createUpload,
+  openPatch,
   share,
   TUS_HEADERS,
   tusPatch,
@@ -299,21 +299,8 @@ describe('tus uploads that stall', () => {
     const alice = server.user('alice');
     const fileId = await share(alice, bytes, 'dropped.bin');
     const { url } = await createUpload(server, alice, fileId, bytes.length);
-    const target = new URL(url);
-    const req = request({
-      host: target.hostname,
-      port: target.port,
-      path: target.pathname,
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        authorization: `Bearer ${alice.token}`,
-        'Upload-Offset': '0',
-        'Content-Type': 'application/offset+octet-stream',
-        'Content-Length': String(bytes.length),
-      },
-    });
-    req.on('error', () => undefined);
+    const { req, answer } = openPatch(url, alice.token, 0, bytes.length);
+    answer.catch(() => undefined);
     req.write(bytes.subarray(0, MiB));
     await settle(300);
     req.destroy();
@@ -331,32 +318,9 @@ describe('tus uploads that stall', () => {
     const alice = server.user('alice');
     const fileId = await share(alice, bytes, 'stall.bin');
     const { url } = await createUpload(server, alice, fileId, bytes.length);
-    const target = new URL(url);
-    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: 'PATCH',
-          headers: {
-            ...TUS_HEADERS,
-            authorization: `Bearer ${alice.token}`,
-            'Upload-Offset': '0',
-            'Content-Type': 'application/offset+octet-stream',
-            'Content-Length': String(bytes.length),
-          },
-        },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        },
-      );
-      req.on('error', reject);
-      req.write(bytes.subarray(0, 100_000));
-    });
+    const patch = openPatch(url, alice.token, 0, bytes.length);
+    patch.req.write(bytes.subarray(0, 100_000));
+    const answer = await patch.answer;
     expect(answer.status).toBe(408);
     expect(JSON.parse(answer.body)).toMatchObject({ code: 'ERR_TIMEOUT' });
     await settle(100);

@@ -3,7 +3,6 @@
  * "nodes" are two separate pools on one database, as two server processes would have.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ERRORS } from '@tus/server';
@@ -14,9 +13,8 @@ import { PostgresLocker, PostgresUploadGate } from '../../../../server/uploads/p
 import { createDatabase, startPostgres, type TestService } from '../../../support/services.js';
 import { bareHostState, startBareServer, type BareServer } from '../support/bare-server.js';
 import { ack, bytesOf, manifestOf, settle } from '../support/helpers.js';
+import { openPatch, TUS_HEADERS } from '../tus/tus-requests.js';
 import { sharedUploadGateContract } from './upload-gate.contract.js';
-
-const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
 
 /**
  * Ends the pools; a lock a failed test left held would keep its pool open, so the wait is
@@ -340,39 +338,6 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     return rows[0]!.n;
   };
 
-  /** A PATCH whose body the test sends piece by piece. */
-  const patch = (url: string, token: string, offset: number, length: number) => {
-    const target = new URL(url);
-    const req = request({
-      host: target.hostname,
-      port: target.port,
-      path: target.pathname,
-      method: 'PATCH',
-      headers: {
-        ...TUS_HEADERS,
-        authorization: `Bearer ${token}`,
-        'Upload-Offset': String(offset),
-        'Content-Type': 'application/offset+octet-stream',
-        'Content-Length': String(length),
-      },
-    });
-    const answer = new Promise<{ status: number; offset: string | undefined }>(
-      (resolve, reject) => {
-        req.on('response', (res) => {
-          res.resume();
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode!,
-              offset: res.headers['upload-offset'] as string | undefined,
-            }),
-          );
-        });
-        req.on('error', reject);
-      },
-    );
-    return { req, answer };
-  };
-
   it('never lets PATCHes of one upload through both nodes at once interleave', async () => {
     const [one, two] = nodes as [BareServer, BareServer];
     const alice = one.user('alice');
@@ -400,12 +365,12 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     const half = bytes.length / 2;
 
     // Node one takes the upload's lock and holds it, its body not yet sent.
-    const first = patch(`${one.api}/tus/${id}`, alice.token, 0, half);
+    const first = openPatch(`${one.api}/tus/${id}`, alice.token, 0, half);
     first.req.flushHeaders();
     await vi.waitFor(async () => expect(await advisoryLocks(id)).toBe(1));
     // Node two is asked for the same offset with other bytes meanwhile: it waits and asks.
     const asked = new Promise((resolve) => listener.once('notification', resolve));
-    const second = patch(`${two.api}/tus/${id}`, alice.token, 0, half);
+    const second = openPatch(`${two.api}/tus/${id}`, alice.token, 0, half);
     second.req.end(Buffer.alloc(half, 0xee));
     const before = await Promise.race([
       asked.then(() => 'asked to release'),
@@ -413,11 +378,11 @@ describe('tus uploads on two nodes locked through PostgreSQL', () => {
     ]);
     expect(before).toBe('asked to release');
     first.req.end(bytes.subarray(0, half));
-    expect(await first.answer).toEqual({ status: 204, offset: String(half) });
+    expect(await first.answer).toMatchObject({ status: 204, offset: String(half) });
     // Node two got the lock only after node one let go, and found the offset moved on.
     expect((await second.answer).status).toBe(409);
 
-    const rest = patch(`${two.api}/tus/${id}`, alice.token, half, bytes.length - half);
+    const rest = openPatch(`${two.api}/tus/${id}`, alice.token, half, bytes.length - half);
     rest.req.end(bytes.subarray(half));
     expect((await rest.answer).status).toBe(200);
     const served = await alice.fetch(`/${fileId}/download`);
