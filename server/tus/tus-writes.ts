@@ -1,9 +1,10 @@
 /**
- * What both tus stores (disk and S3) do to a PATCH body on its way to storage: the
- * checksum extension (`Upload-Checksum: sha256 <base64>`, checked when the body ends) and
- * the running digest (SHA-256, MD5 and per-piece SHA-256 computed in the hash pool while
- * the bytes arrive, so a finished upload need not be read again), plus the tus errors
- * they answer with.
+ * What both tus stores (disk and S3) do to a PATCH body on its way to storage: read it
+ * straight from the Node request ({@link DirectBody}), the checksum extension
+ * (`Upload-Checksum: sha256 <base64>`, checked when the body ends) and the running
+ * digest (SHA-256, MD5 and per-piece SHA-256 computed in the hash pool while the bytes
+ * arrive, so a finished upload need not be read again), plus the tus errors they answer
+ * with.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, type Hash } from 'node:crypto';
