@@ -54,6 +54,31 @@ export interface AdoptedBlob {
   abort(): Promise<void>;
 }
 
+/**
+ * An {@link AdoptedBlob} from what committing and discarding it take: whichever is
+ * called first settles it; a later commit throws, a later abort does nothing.
+ */
+export function adoptedBlob(
+  id: string,
+  commit: () => Promise<void>,
+  discard: () => Promise<void>,
+): AdoptedBlob {
+  let settled = false;
+  return {
+    id,
+    commit: async () => {
+      if (settled) throw new Error('blob already settled');
+      settled = true;
+      await commit();
+    },
+    abort: async () => {
+      if (settled) return;
+      settled = true;
+      await discard();
+    },
+  };
+}
+
 /** Where blobs are kept. */
 export interface BlobStorage {
   /**

@@ -8,7 +8,13 @@ import { createReadStream, type WriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { AdoptedBlob, BlobStorage, BlobWriter, ByteRange } from './blob-storage.js';
+import {
+  adoptedBlob,
+  type AdoptedBlob,
+  type BlobStorage,
+  type BlobWriter,
+  type ByteRange,
+} from './blob-storage.js';
 import { createSyncedWriteStream } from './synced-write-stream.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -97,20 +103,11 @@ export class DiskBlobStorage implements BlobStorage {
       if ((error as NodeJS.ErrnoException).code === 'EXDEV') return null;
       throw error;
     }
-    let settled = false;
-    return {
+    return adoptedBlob(
       id,
-      commit: async () => {
-        if (settled) throw new Error('blob already settled');
-        settled = true;
-        await rename(partPath, finalPath);
-      },
-      abort: async () => {
-        if (settled) return;
-        settled = true;
-        await unlink(partPath).catch(ignoreMissing);
-      },
-    };
+      () => rename(partPath, finalPath),
+      () => unlink(partPath).catch(ignoreMissing),
+    );
   }
 
   read(id: string, range?: ByteRange): Readable {

@@ -27,12 +27,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type {
-  AdoptedBlob,
-  BlobStorage,
-  BlobWriter,
-  ByteRange,
-  SignedUrlOptions,
+import {
+  adoptedBlob,
+  type AdoptedBlob,
+  type BlobStorage,
+  type BlobWriter,
+  type ByteRange,
+  type SignedUrlOptions,
 } from './blob-storage.js';
 
 const BLOB_ID = /^[0-9a-f]{32}$/;
@@ -293,19 +294,12 @@ export class S3BlobStorage implements BlobStorage {
         this.finishedWriting(id);
       }
     }
-    let settled = false;
-    return {
+    // The copy is already in place under its id: committing only keeps it.
+    return adoptedBlob(
       id,
-      commit: async () => {
-        if (settled) throw new Error('blob already settled');
-        settled = true;
-      },
-      abort: async () => {
-        if (settled) return;
-        settled = true;
-        await this.delete(id);
-      },
-    };
+      async () => undefined,
+      () => this.delete(id),
+    );
   }
 
   /** A multipart upload of `Key` made of ranges of `CopySource`, aborted if any part fails. */
