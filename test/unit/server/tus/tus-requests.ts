@@ -147,3 +147,29 @@ export function tusUpload(
   upload.start();
   return { upload, done };
 }
+
+/**
+ * Starts a tus-js-client upload of `bytes` and drops its connection once `cutAt` bytes
+ * were sent, in the middle of the request body; resolves with the upload's URL.
+ */
+export async function tusUploadCut(
+  server: BareServer,
+  user: BareUser,
+  fileId: string,
+  bytes: Buffer,
+  cutAt: number,
+): Promise<string> {
+  let url = '';
+  let cut!: () => void;
+  const stopped = new Promise<void>((resolve) => (cut = resolve));
+  const first = tusUpload(server, user, fileId, bytes, {
+    onProgress(sent) {
+      if (sent >= cutAt && url === '') {
+        url = first.upload.url!;
+        void first.upload.abort().then(cut);
+      }
+    },
+  });
+  await Promise.race([first.done, stopped]);
+  return url;
+}
