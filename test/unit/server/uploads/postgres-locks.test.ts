@@ -14,7 +14,7 @@ import { createDatabase, startPostgres, type TestService } from '../../../suppor
 import { bareHostState, startBareServer, type BareServer } from '../support/bare-server.js';
 import { ack, bytesOf, manifestOf, settle } from '../support/helpers.js';
 import { openPatch, TUS_HEADERS } from '../tus/tus-requests.js';
-import { sharedUploadGateContract } from './upload-gate.contract.js';
+import { sharedLockerContract, sharedUploadGateContract } from './shared-locks.contract.js';
 
 /**
  * Ends the pools; a lock a failed test left held would keep its pool open, so the wait is
@@ -78,26 +78,10 @@ describe('PostgreSQL upload locks', () => {
     }
   });
 
-  it('gives a tus lock to one node at a time, asking the holder on another node to let go', async () => {
-    const a = node();
-    const b = node();
-    const events: string[] = [];
-    const first = a.locker.newLock('upload-1');
-    await first.lock(new AbortController().signal, async () => {
-      events.push('a asked to release');
-      await settle(50);
-      events.push('a releases');
-      await first.unlock();
-    });
-    events.push('a holds');
-    const second = b.locker.newLock('upload-1');
-    await second.lock(new AbortController().signal, () => undefined);
-    events.push('b holds');
-    expect(events).toEqual(['a holds', 'a asked to release', 'a releases', 'b holds']);
-    expect(await advisoryLocks()).toHaveLength(1);
-    await second.unlock();
-    expect(await advisoryLocks()).toEqual([]);
-  });
+  sharedLockerContract(() => ({
+    node: () => node().locker,
+    held: async () => (await advisoryLocks()).length,
+  }));
 
   it('keeps two locks of one upload apart on one node too, and locks of other uploads free', async () => {
     const a = node();

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLocker, RedisUploadGate } from '../../../../server/uploads/redis-locks.js';
 import { startRedis, type TestService } from '../../../support/services.js';
 import { startBareServer } from '../support/bare-server.js';
-import { sharedUploadGateContract } from './upload-gate.contract.js';
-import { ack, bytesOf, manifestOf, settle, sha256Hex } from '../support/helpers.js';
+import { sharedLockerContract, sharedUploadGateContract } from './shared-locks.contract.js';
+import { ack, bytesOf, manifestOf, sha256Hex } from '../support/helpers.js';
 
 describe('Redis upload locks', () => {
   let redis: TestService;
@@ -39,24 +39,7 @@ describe('Redis upload locks', () => {
     await redis?.stop();
   });
 
-  it('gives a tus lock to one node at a time, asking the holder on another node to let go', async () => {
-    const a = await node();
-    const b = await node();
-    const events: string[] = [];
-    const first = a.locker.newLock('upload-1');
-    await first.lock(new AbortController().signal, async () => {
-      events.push('a asked to release');
-      await settle(50);
-      events.push('a releases');
-      await first.unlock();
-    });
-    events.push('a holds');
-    const second = b.locker.newLock('upload-1');
-    await second.lock(new AbortController().signal, () => undefined);
-    events.push('b holds');
-    expect(events).toEqual(['a holds', 'a asked to release', 'a releases', 'b holds']);
-    await second.unlock();
-  });
+  sharedLockerContract(() => ({ node: async () => (await node()).locker }));
 
   it('frees the lock of a node that died once its time to live runs out', async () => {
     const a = await node(400);

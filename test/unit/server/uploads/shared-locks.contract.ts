@@ -1,10 +1,43 @@
 /**
- * What every upload gate shared by several nodes must do, run against each (Redis and
- * PostgreSQL): one holder of a file's gate at a time, re-entrantly, on every node, and a
- * holder whose entry lapsed and who took the gate again is not ended by its old pass.
+ * What every upload lock and gate shared by several nodes must do, run against each
+ * (Redis and PostgreSQL): a tus lock is held by one node at a time, which is asked to let
+ * go when another wants it; a file's gate lets one holder through at a time,
+ * re-entrantly, on every node; and a holder whose gate entry lapsed and who took the gate
+ * again is not ended by its old pass.
  */
+import type { Locker } from '@tus/server';
 import { expect, it } from 'vitest';
 import type { UploadGate } from '../../../../server/uploads/upload-gate.js';
+import { settle } from '../support/helpers.js';
+
+/**
+ * The tus lock contract. `node` gives the locker of a new node; `held`, when the
+ * implementation can tell, counts the locks held right now.
+ */
+export function sharedLockerContract(
+  setup: () => { node(): Locker | Promise<Locker>; held?(): Promise<number> },
+): void {
+  it('gives a tus lock to one node at a time, asking the holder on another node to let go', async () => {
+    const { node, held } = setup();
+    const [a, b] = [await node(), await node()];
+    const events: string[] = [];
+    const first = a.newLock('upload-1');
+    await first.lock(new AbortController().signal, async () => {
+      events.push('a asked to release');
+      await settle(50);
+      events.push('a releases');
+      await first.unlock();
+    });
+    events.push('a holds');
+    const second = b.newLock('upload-1');
+    await second.lock(new AbortController().signal, () => undefined);
+    events.push('b holds');
+    expect(events).toEqual(['a holds', 'a asked to release', 'a releases', 'b holds']);
+    if (held) expect(await held()).toBe(1);
+    await second.unlock();
+    if (held) expect(await held()).toBe(0);
+  });
+}
 
 /** How the contract reaches one implementation. */
 export interface SharedGateSetup {
